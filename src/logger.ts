@@ -1,0 +1,68 @@
+import { Writable } from 'node:stream';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Field paths that may carry a credential in any object we log. */
+const REDACT_PATHS = [
+  'apiKey',
+  'token',
+  'authorization',
+  'Authorization',
+  '*.apiKey',
+  '*.token',
+  '*.authorization',
+  '*.Authorization',
+  'headers.authorization',
+  'headers.Authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'config.apiKey',
+  'config.discordToken',
+  'discordToken',
+];
+
+export interface LoggerOptions {
+  level: LevelWithSilent;
+  /** Secret values (API key, Discord token) scrubbed from every line, wherever they appear. */
+  secrets: readonly string[];
+  /** Where lines go; stdout when omitted. Tests pass a collector. */
+  destination?: DestinationStream;
+  base?: Record<string, unknown>;
+}
+
+/**
+ * Path redaction covers fields we know about; the scrubbing stream also catches a secret that slipped
+ * into free text (an upstream error echoing our header, a stack trace), so no log line ever holds one.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const secrets = options.secrets.filter((secret) => secret.length >= 4);
+  const target = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const destination = secrets.length === 0 ? target : scrubbingStream(target, secrets);
+  return pino(
+    {
+      level: options.level,
+      base: options.base ?? {},
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  );
+}
+
+function scrubbingStream(target: DestinationStream, secrets: readonly string[]): DestinationStream {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      target.write(scrubSecrets(chunk.toString(), secrets));
+      callback();
+    },
+  });
+}
+
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  }
+  return out;
+}
