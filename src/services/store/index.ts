@@ -1,0 +1,17 @@
+export { createTrackingStore } from './tracking-store.js';
+export type { ActiveOwners, CreateStoreOptions, TrackingStore } from './tracking-store.js';
+export { StoreUnavailableError, type BackendKind } from './backend.js';
+export { InvalidRecordError } from './record-io.js';
+export { createKeyedMutex, type KeyedMutex } from './keyed-mutex.js';
+export {
+  END_REASONS,
+  RECORD_VERSION,
+  SUBSCRIPTION_STATES,
+  type DmDelivery,
+  type EndReason,
+  type SubscriptionDelivery,
+  type SubscriptionRecord,
+  type SubscriptionState,
+  type TaskDelivery,
+  type TaskRecord,
+} from './records.js';
