@@ -1,0 +1,117 @@
+/**
+ * The reference catalogue: every user-facing string of the bot, in English (en-US, the default).
+ * `{name}` marks a parameter; other locales must use exactly the same parameters (checked by the compiler
+ * through `defineTranslation` and by test/i18n). Values are plain text: callers escape untrusted input
+ * before passing it in, and the renderers add markdown around it.
+ */
+export const enUS = {
+  // Slash command descriptions (names are identifiers and live in src/commands/definitions.ts).
+  'command.sora.description': 'Track Sora video generation tasks in this channel',
+  'command.track.description': 'Post a live progress message for a video task in this channel',
+  'command.track.id.description': 'The task id, e.g. video_68d7… or task_…',
+  'command.track.notify.description': 'Send me a direct message when the task ends',
+  'command.status.description': 'Show the current state of a video task (only you see it)',
+  'command.status.id.description': 'The task id, e.g. video_68d7… or task_…',
+  'command.untrack.description': 'Stop tracking a video task in this channel',
+  'command.untrack.id.description': 'The task id to stop tracking',
+  'command.list.description': 'List the video tasks tracked in this channel (only you see it)',
+
+  // Replies to the caller.
+  'reply.tracked': 'Tracking {taskId} in this channel: {messageUrl}',
+  'reply.alreadyTracked': '{taskId} is already tracked in this channel: {messageUrl}',
+  'reply.untracked': 'Stopped tracking {taskId} in this channel.',
+  'reply.notTracked': '{taskId} is not tracked in this channel.',
+  'reply.listEmpty': 'No video tasks are tracked in this channel. Start one with `/sora track`.',
+  'reply.listTitle': 'Tracked in this channel ({count})',
+  'reply.listMore': '…and {count} more not shown.',
+  'reply.limitUser':
+    'You already track {limit} active tasks, the most allowed per person. Untrack one or wait until one ends.',
+  'reply.limitGuild':
+    'This server already tracks {limit} active tasks, the most allowed. Untrack one or wait until one ends.',
+  'reply.missingPermissions':
+    'I cannot post the progress message in this channel. Ask a server admin to give me these permissions here: {permissions}.',
+  'reply.unsupportedChannel':
+    'I cannot post progress messages in this kind of channel. Use a text channel or a thread.',
+
+  // Permission names as Discord shows them in the server settings.
+  'permission.ViewChannel': 'View Channel',
+  'permission.SendMessages': 'Send Messages',
+  'permission.SendMessagesInThreads': 'Send Messages in Threads',
+  'permission.EmbedLinks': 'Embed Links',
+  'permission.AttachFiles': 'Attach Files',
+  'permission.ReadMessageHistory': 'Read Message History',
+
+  // Errors, one per kind of video API failure.
+  'error.invalidId':
+    '{taskId} is not a valid task id. Ids are 1–200 letters, digits and `._:-`, like `video_68d7512d07848190b3e45da0ecbebcde004da08e1e0678d5`, `task_…` or `sora-2:task_…`.',
+  'error.notFound':
+    'The video API knows no task {taskId}. Check the id, and that the task was created with the API key this bot uses.',
+  'error.unauthorized':
+    "The video API refused this bot's API key: it is wrong or has no access to this task. A server operator must fix the bot's configuration.",
+  'error.rateLimited': 'The video API is limiting requests right now. Try again in a minute.',
+  'error.rateLimitedRetry': 'The video API is limiting requests right now. Try again in {retryIn}.',
+  'error.unavailable': 'The video API cannot be reached right now. Try again in a few minutes.',
+  'error.badRequest': 'The video API rejected the request for {taskId}. Check the id and try again.',
+  'error.expired': 'The video of {taskId} has expired at the API and can no longer be fetched.',
+  'error.postFailed':
+    'Could not post the progress message: Discord did not answer in time. Try again in a moment.',
+  'error.guildOnly': 'This command works only in a server channel.',
+  'error.unexpected': 'Something went wrong on our side. Try again later.',
+
+  // Status names and icons' words.
+  'status.pending': 'Waiting for the first update',
+  'status.queued': 'Queued',
+  'status.in_progress': 'In progress',
+  'status.completed': 'Completed',
+  'status.failed': 'Failed',
+  'status.ended': 'Tracking stopped',
+
+  // Progress embed.
+  'progress.percent': '{percent}%',
+  'progress.unknown': 'progress unknown',
+  'progress.apiStatus': 'API status: {status}',
+  'progress.queuePosition': 'Position in queue: {position}',
+  'progress.estimatedWait': 'Estimated wait: {wait}',
+  'progress.lastUpdate': 'Last update {time}',
+  'progress.footerActive': 'Updates automatically',
+  'progress.footerEnded': 'Final state, no longer updated',
+  'ended.not_found': 'The video API no longer knows this task, so tracking stopped.',
+  'ended.unauthorized': "The bot's API key lost access to this task, so tracking stopped.",
+  'ended.idle_timeout': 'The task showed no change for too long, so tracking stopped.',
+  'ended.max_age': 'The task was tracked for the longest time allowed, so tracking stopped.',
+  'ended.untracked': 'Tracking was stopped.',
+  'ended.untrackedBy': 'Tracking was stopped by {user}.',
+
+  // Embed labels.
+  'label.taskId': 'Task',
+  'label.model': 'Model',
+  'label.size': 'Size',
+  'label.duration': 'Duration',
+  'label.started': 'Started',
+  'label.elapsed': 'Elapsed',
+  'label.requester': 'Requested by',
+  'label.prompt': 'Prompt',
+  'label.reason': 'Reason',
+  'label.moderation': 'Blocked by content moderation',
+  'label.video': 'Video',
+  'label.expires': 'Link expires',
+  'label.status': 'Status',
+  'video.open': 'Open the video',
+  'video.linkTooLong': 'The API gave a link too long to show here.',
+  'value.none': '—',
+
+  // Durations. Units are joined with `duration.separator`.
+  'duration.days': '{n}d',
+  'duration.hours': '{n}h',
+  'duration.minutes': '{n}m',
+  'duration.seconds': '{n}s',
+  'duration.separator': ' ',
+  'duration.underMinute': 'under a minute',
+  'duration.about': 'about {duration}',
+  'duration.ago': '{duration} ago',
+  'duration.in': 'in {duration}',
+
+  // Lists.
+  'list.separator': ', ',
+  'list.trackedAgo': 'tracked {ago}',
+} as const;

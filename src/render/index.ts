@@ -1,0 +1,22 @@
+export { renderProgressMessage, renderStatusReply, displayState } from './progress.js';
+export type { ProgressView, TrackingState, TrackingEndReason } from './progress.js';
+export { renderList, type ListEntry } from './list.js';
+export {
+  renderError,
+  renderTrackedReply,
+  renderUntrackedReply,
+  renderNotTrackedReply,
+  renderLimitReached,
+  renderMissingPermissions,
+  renderUnsupportedChannel,
+  REQUIRED_CHANNEL_PERMISSIONS,
+  type ChannelPermission,
+  type ErrorKind,
+  type ErrorParams,
+} from './replies.js';
+export { visibleHash } from './hash.js';
+export { messageUrl } from './links.js';
+export { LIMITS, embedLength, fitEmbed } from './limits.js';
+export { noMentions, type MessagePayload, type TextPayload } from './payload.js';
+export { statusLook, progressBar, type DisplayState } from './status.js';
+export { clip, escapeUntrusted, inlineCode, neutraliseMentions } from './text.js';
