@@ -1,0 +1,350 @@
+import type { Logger } from '../logger.js';
+import type { Clock } from './clock.js';
+import { createKeyedMinHeap } from './heap.js';
+import { createWakeTimer } from './wake-timer.js';
+
+/** One message write (a create or an edit) waiting for its turn in a channel. */
+export interface PacedWrite {
+  channelId: string;
+  /** Identity for coalescing, e.g. `channelId:messageId`: a newer write with the same key replaces this one. */
+  key: string;
+  /** Results and final states go before progress ticks when the budget is short. */
+  priority: 'final' | 'progress';
+  /** When the target message was created, for Discord's stricter limit on messages older than an hour. */
+  targetCreatedAt?: number;
+  /** Performs the write. A throw is logged and not retried here: the caller decides. */
+  run(): Promise<void>;
+  /** Called when the pacer discards this write unrun: a newer one replaced it, or the pacer stopped. */
+  dropped?(reason: 'replaced' | 'stopped'): void;
+}
+
+export interface RateWindow {
+  limit: number;
+  windowMs: number;
+}
+
+export interface EditPacerOptions {
+  clock: Clock;
+  logger: Logger;
+  /** Creates and edits share one bucket per channel. Default 5 per 5000 ms. */
+  perChannel?: RateWindow;
+  /** Edits of messages older than `ageMs`, per channel. Default 3 per 6000 ms, age 1 hour. */
+  oldMessage?: RateWindow & { ageMs: number };
+  /** Across all channels; keep below Discord's 50/s. Default 45 per 1000 ms. */
+  global?: RateWindow;
+  /** A progress write waiting this long goes before finals queued after it, so it never starves. Default 30 s. */
+  maxProgressWaitMs?: number;
+}
+
+export interface EditPacer {
+  submit(write: PacedWrite): void;
+  /** After a 429 in a channel: nothing more is written there for `retryAfterMs`. */
+  penalize(channelId: string, retryAfterMs: number): void;
+  /** Writes queued or running. */
+  pending(): number;
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void>;
+  /** Drops queued writes and waits up to `graceMs` (default 5000) for running ones. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+/**
+ * A sliding-window counter. A write holds a slot from the moment it starts; a `trackCompletion` window
+ * counts it from when it finished (Discord counts arrival, which lies somewhere in between), the others
+ * from when it started.
+ */
+interface SlidingWindow {
+  readonly limit: number;
+  readonly windowMs: number;
+  /** Writes started and not finished (completion-tracked windows only). */
+  active: number;
+  /** Ascending times at which counted writes started or finished. */
+  readonly times: number[];
+}
+
+function createWindow({ limit, windowMs }: RateWindow): SlidingWindow {
+  if (!(limit >= 1) || !(windowMs > 0))
+    throw new RangeError('edit pacer: a rate window needs limit >= 1 and windowMs > 0');
+  return { limit, windowMs, active: 0, times: [] };
+}
+
+/** The earliest time a new write fits; Infinity while every slot is held by a running write. */
+function freeAt(window: SlidingWindow, now: number): number {
+  const { times, windowMs, limit } = window;
+  while (times.length > 0 && times[0]! <= now - windowMs) times.shift();
+  const used = window.active + times.length;
+  if (used < limit) return now;
+  if (window.active >= limit) return Infinity;
+  return times[used - limit]! + windowMs;
+}
+
+/** When the window holds nothing that could still block a write. */
+function quietAt(window: SlidingWindow): number {
+  if (window.active > 0) return Infinity;
+  const last = window.times[window.times.length - 1];
+  return last === undefined ? -Infinity : last + window.windowMs;
+}
+
+interface QueuedWrite {
+  write: PacedWrite;
+  /** When the key first queued; a replacement keeps the place (and the age) of the write it replaces. */
+  readonly queuedAt: number;
+}
+
+interface ChannelState {
+  readonly id: string;
+  /** Insertion-ordered: FIFO within each priority. */
+  readonly finals: Map<string, QueuedWrite>;
+  readonly progress: Map<string, QueuedWrite>;
+  /** One write at a time per channel: edits of one message land in order, and Discord serialises anyway. */
+  writing: boolean;
+  blockedUntil: number;
+  readonly recent: SlidingWindow;
+  readonly recentOld: SlidingWindow;
+}
+
+export function createEditPacer(options: EditPacerOptions): EditPacer {
+  const { clock, logger } = options;
+  const perChannel = options.perChannel ?? { limit: 5, windowMs: 5_000 };
+  const oldMessage = options.oldMessage ?? { limit: 3, windowMs: 6_000, ageMs: 3_600_000 };
+  const maxProgressWaitMs = options.maxProgressWaitMs ?? 30_000;
+  const global = createWindow(options.global ?? { limit: 45, windowMs: 1_000 });
+  // Built once here so that a bad limit fails at startup, not on the first write.
+  createWindow(perChannel);
+  createWindow(oldMessage);
+
+  const channels = new Map<string, ChannelState>();
+  /** Where each queued key is, for coalescing. */
+  const queuedKeys = new Map<string, ChannelState>();
+  /** Channels with work that may be writable now, in round-robin order. */
+  const ready = new Set<ChannelState>();
+  /** Channels waiting for a window, a penalty, or (with nothing queued) for their history to expire. */
+  const waiting = createKeyedMinHeap<string>();
+  const runningWrites = new Set<Promise<void>>();
+  const idleWaiters: (() => void)[] = [];
+  const wake = createWakeTimer(clock, pump);
+  let queuedCount = 0;
+  let stopped = false;
+
+  function channel(channelId: string): ChannelState {
+    let state = channels.get(channelId);
+    if (!state) {
+      state = {
+        id: channelId,
+        finals: new Map(),
+        progress: new Map(),
+        writing: false,
+        blockedUntil: -Infinity,
+        recent: createWindow(perChannel),
+        recentOld: createWindow(oldMessage),
+      };
+      channels.set(channelId, state);
+    }
+    return state;
+  }
+
+  function makeReady(state: ChannelState): void {
+    if (state.writing) return;
+    waiting.delete(state.id);
+    ready.add(state);
+  }
+
+  /** Pumps from the one timer, at once: never inside the caller's stack, and visible to a manual clock. */
+  function pumpSoon(): void {
+    if (!stopped) wake.wakeAt(clock.now());
+  }
+
+  /** Starts every write the windows allow, one channel at a time in turn, then arms the one timer. */
+  function pump(): void {
+    if (stopped) return;
+    const now = clock.now();
+    while (waiting.peekPriority() <= now) {
+      const state = channels.get(waiting.pop()!);
+      if (state) makeReady(state);
+    }
+    let globalFreeAt = now;
+    for (const state of ready) {
+      globalFreeAt = freeAt(global, now);
+      if (globalFreeAt > now) break;
+      ready.delete(state);
+      const choice = chooseWrite(state, now);
+      if (choice.write) startWrite(state, choice.write, now);
+      else park(state, choice.retryAt, now);
+    }
+    wake.wakeAt(ready.size > 0 ? Math.min(globalFreeAt, waiting.peekPriority()) : waiting.peekPriority());
+  }
+
+  const isOld = (write: PacedWrite, now: number) =>
+    write.targetCreatedAt !== undefined && now - write.targetCreatedAt >= oldMessage.ageMs;
+
+  function chooseWrite(state: ChannelState, now: number): { write?: QueuedWrite; retryAt: number } {
+    const channelFreeAt = Math.max(state.blockedUntil, freeAt(state.recent, now));
+    if (channelFreeAt > now) return { retryAt: channelFreeAt };
+    const oldFreeAt = freeAt(state.recentOld, now);
+    const oldAllowed = oldFreeAt <= now;
+    const finalHead = first(state.finals);
+    const progressHead = first(state.progress);
+    const progressStarving =
+      progressHead !== undefined &&
+      progressHead.queuedAt + maxProgressWaitMs <= now &&
+      (finalHead === undefined || progressHead.queuedAt < finalHead.queuedAt);
+    const order = progressStarving ? [state.progress, state.finals] : [state.finals, state.progress];
+    for (const queue of order) {
+      for (const queued of queue.values()) {
+        // A full old-message bucket holds back only old messages; the others may go.
+        if (oldAllowed || !isOld(queued.write, now)) return { write: queued, retryAt: now };
+      }
+    }
+    return { retryAt: oldFreeAt };
+  }
+
+  /** Puts a channel aside until it can write again, or forgets it once idle and its history expired. */
+  function park(state: ChannelState, retryAt: number, now: number): void {
+    if (state.finals.size + state.progress.size > 0) {
+      if (Number.isFinite(retryAt)) waiting.set(state.id, retryAt);
+      return;
+    }
+    const forgetAt = Math.max(state.blockedUntil, quietAt(state.recent), quietAt(state.recentOld));
+    if (forgetAt <= now) channels.delete(state.id);
+    else if (Number.isFinite(forgetAt)) waiting.set(state.id, forgetAt);
+  }
+
+  function startWrite(state: ChannelState, queued: QueuedWrite, now: number): void {
+    const { write } = queued;
+    (write.priority === 'final' ? state.finals : state.progress).delete(write.key);
+    queuedKeys.delete(write.key);
+    queuedCount -= 1;
+    const old = isOld(write, now);
+    state.writing = true;
+    state.recent.active += 1;
+    if (old) state.recentOld.active += 1;
+    global.times.push(now);
+    const settled = runWrite(write).finally(() => {
+      const finishedAt = clock.now();
+      state.writing = false;
+      state.recent.active -= 1;
+      state.recent.times.push(finishedAt);
+      if (old) {
+        state.recentOld.active -= 1;
+        state.recentOld.times.push(finishedAt);
+      }
+      runningWrites.delete(settled);
+      if (!stopped) {
+        makeReady(state);
+        pump();
+      }
+      notifyIfIdle();
+    });
+    runningWrites.add(settled);
+  }
+
+  async function runWrite(write: PacedWrite): Promise<void> {
+    try {
+      // From a microtask, so a run() that calls back into the pacer never lands inside pump().
+      await Promise.resolve().then(() => write.run());
+    } catch (error) {
+      logger.warn({ err: error, channelId: write.channelId, key: write.key }, 'paced write failed');
+    }
+  }
+
+  function drop(write: PacedWrite, reason: 'replaced' | 'stopped'): void {
+    try {
+      write.dropped?.(reason);
+    } catch (error) {
+      logger.warn(
+        { err: error, channelId: write.channelId, key: write.key },
+        'dropped-write callback failed',
+      );
+    }
+  }
+
+  function notifyIfIdle(): void {
+    if (queuedCount + runningWrites.size > 0) return;
+    for (const resolve of idleWaiters.splice(0)) resolve();
+  }
+
+  return {
+    submit(write) {
+      if (stopped) {
+        logger.debug({ channelId: write.channelId, key: write.key }, 'edit pacer stopped: write dropped');
+        drop(write, 'stopped');
+        return;
+      }
+      const now = clock.now();
+      let queuedAt = now;
+      const previousChannel = queuedKeys.get(write.key);
+      if (previousChannel) {
+        const queue = previousChannel.finals.has(write.key)
+          ? previousChannel.finals
+          : previousChannel.progress;
+        const previous = queue.get(write.key)!;
+        drop(previous.write, 'replaced');
+        if (
+          previousChannel.id === write.channelId &&
+          (queue === previousChannel.finals) === (write.priority === 'final')
+        ) {
+          previous.write = write; // latest wins, in the place the key already had
+          return;
+        }
+        queue.delete(write.key);
+        queuedCount -= 1;
+        queuedAt = previous.queuedAt;
+      }
+      const state = channel(write.channelId);
+      (write.priority === 'final' ? state.finals : state.progress).set(write.key, { write, queuedAt });
+      queuedKeys.set(write.key, state);
+      queuedCount += 1;
+      makeReady(state);
+      pumpSoon();
+    },
+
+    penalize(channelId, retryAfterMs) {
+      if (stopped) return;
+      const state = channel(channelId);
+      const until = clock.now() + Math.max(0, retryAfterMs);
+      if (until <= state.blockedUntil) return;
+      state.blockedUntil = until;
+      logger.debug({ channelId, retryAfterMs }, 'channel writes paused after a rate limit');
+      if (waiting.has(channelId)) waiting.set(channelId, Math.max(until, waiting.priorityOf(channelId)!));
+      else if (!state.writing && !ready.has(state)) waiting.set(channelId, until);
+    },
+
+    pending: () => queuedCount + runningWrites.size,
+
+    idle() {
+      if (queuedCount + runningWrites.size === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+
+    async stop(stopOptions = {}) {
+      if (!stopped) {
+        stopped = true;
+        wake.cancel();
+        let dropped = 0;
+        for (const state of channels.values()) {
+          for (const queue of [state.finals, state.progress]) {
+            for (const queued of queue.values()) drop(queued.write, 'stopped');
+            dropped += queue.size;
+            queue.clear();
+          }
+        }
+        queuedKeys.clear();
+        ready.clear();
+        queuedCount = 0;
+        if (dropped > 0) logger.info({ dropped }, 'edit pacer stopped: queued writes dropped');
+      }
+      if (runningWrites.size > 0) {
+        const timeout = new AbortController();
+        const graceOver = clock.sleep(stopOptions.graceMs ?? 5_000, timeout.signal).catch(() => undefined);
+        await Promise.race([Promise.allSettled([...runningWrites]), graceOver]);
+        timeout.abort();
+      }
+      for (const resolve of idleWaiters.splice(0)) resolve();
+    },
+  };
+}
+
+function first<V>(map: Map<string, V>): V | undefined {
+  for (const value of map.values()) return value;
+  return undefined;
+}
