@@ -63,10 +63,16 @@ const videoApiShape = {
   LOG_LEVEL: logLevel,
 };
 
-const botShape = {
-  ...videoApiShape,
+/** Variables of the command registration script (`npm run deploy-commands`). */
+const discordShape = {
   DISCORD_TOKEN: z.string().trim().min(1, 'is required: the bot token from the Discord developer portal'),
   DISCORD_API_URL: httpUrl('the Discord REST base URL, e.g. https://discord.com/api'),
+  LOG_LEVEL: logLevel,
+};
+
+const botShape = {
+  ...videoApiShape,
+  ...discordShape,
   STORE_URL: storeUrl,
   POLL_INTERVAL_MS: positiveInt('the shortest gap between two polls of one task, in milliseconds'),
   POLL_MAX_INTERVAL_MS: positiveInt('the longest gap between two polls of one task, in milliseconds'),
@@ -173,6 +179,17 @@ export function loadVideoApiConfig(env: Env): VideoApiConfig {
     timeoutMs: raw.API_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,
   };
+}
+
+export interface DiscordConfig {
+  discordToken: string;
+  discordApiUrl: string;
+  logLevel: z.infer<typeof logLevel>;
+}
+
+export function loadDiscordConfig(env: Env): DiscordConfig {
+  const raw = parse(discordShape, env);
+  return { discordToken: raw.DISCORD_TOKEN, discordApiUrl: raw.DISCORD_API_URL, logLevel: raw.LOG_LEVEL };
 }
 
 export function loadBotConfig(env: Env): BotConfig {

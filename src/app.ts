@@ -1,0 +1,270 @@
+import { Client, GatewayIntentBits, Options, RESTEvents, Routes, Status } from 'discord.js';
+import { soraCommandDefinitions } from './commands/definitions.js';
+import { createButtonHandler } from './commands/buttons.js';
+import { createSoraHandlers } from './commands/sora.js';
+import type { BotConfig } from './config.js';
+import { describeDiscordError, safeRoute } from './discord/errors.js';
+import { createInteractionRouter } from './discord/interactions.js';
+import { createDiscordPort } from './discord/port.js';
+import { createProgressPublisher } from './discord/progress-publisher.js';
+import { startOpsServer, type OpsServer } from './http-server.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createSystemClock, type Clock } from './services/clock.js';
+import { createEditPacer } from './services/edit-pacer.js';
+import { createPollScheduler, type PollScheduler } from './services/poll-scheduler.js';
+import { createTrackingStore, type TrackingStore } from './services/store/index.js';
+import { createTracker, type Tracker } from './services/tracker.js';
+import { createVideoApiClient, type VideoApiClient } from './services/video-api/client.js';
+import { VideoApiError } from './services/video-api/errors.js';
+
+export interface AppOptions {
+  config: BotConfig;
+  logger: Logger;
+  clock?: Clock;
+  random?: () => number;
+  /** Injected in tests; built from the config otherwise. */
+  store?: TrackingStore;
+  videoApi?: VideoApiClient;
+}
+
+export interface App {
+  readonly client: Client;
+  readonly tracker: Tracker;
+  readonly metrics: Metrics;
+  /** The port of /healthz and /metrics once started (undefined when HTTP_PORT=0). */
+  readonly opsPort: number | undefined;
+  start(): Promise<void>;
+  /** Stops taking work, lets in-flight work finish within `graceMs`, then closes everything. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+/**
+ * Wires every part of the bot together explicitly; nothing here is global, so tests can build many.
+ * Opens the store; `start()` then connects to Discord and resumes tracked tasks.
+ */
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options;
+  const clock = options.clock ?? createSystemClock();
+  const random = options.random ?? Math.random;
+  // The gauge reads the scheduler when scraped; the scheduler exists by the time anyone scrapes.
+  let trackedNow = () => 0;
+  const metrics = createMetrics({ tasksTracked: () => trackedNow() });
+
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: config.discordApiUrl, timeout: 60_000 },
+    // Nothing the bot sends may ping anyone unless a payload says so explicitly.
+    allowedMentions: { parse: [] },
+    enforceNonce: true,
+    // The bot edits messages by id and never reads them back: caching messages only costs memory.
+    makeCache: Options.cacheWithLimits({
+      ...Options.DefaultMakeCacheSettings,
+      MessageManager: 0,
+      PresenceManager: 0,
+      ReactionManager: 0,
+      ThreadMemberManager: 0,
+    }),
+  });
+
+  const instrumentedApi = (api: VideoApiClient): VideoApiClient => ({
+    async getVideo(id, opts) {
+      const end = metrics.apiRequestSeconds.startTimer({ operation: 'get_video' });
+      try {
+        const snapshot = await api.getVideo(id, opts);
+        end({ outcome: 'ok' });
+        return snapshot;
+      } catch (error) {
+        end({ outcome: error instanceof VideoApiError ? error.kind : 'error' });
+        throw error;
+      }
+    },
+    async downloadVideo(id, opts) {
+      const end = metrics.apiRequestSeconds.startTimer({ operation: 'download' });
+      try {
+        const result = await api.downloadVideo(id, opts);
+        end({ outcome: result.kind });
+        return result;
+      } catch (error) {
+        end({ outcome: error instanceof VideoApiError ? error.kind : 'error' });
+        throw error;
+      }
+    },
+    close: () => api.close(),
+  });
+
+  const videoApi = instrumentedApi(
+    options.videoApi ??
+      createVideoApiClient({
+        baseUrl: config.baseUrl,
+        apiKey: config.apiKey,
+        logger: logger.child({ component: 'video-api' }),
+        maxInFlight: config.maxInFlight,
+        timeoutMs: config.timeoutMs,
+        clock,
+        random,
+      }),
+  );
+
+  const port = createDiscordPort(client.rest);
+  const pacer = createEditPacer({ clock, logger: logger.child({ component: 'edit-pacer' }) });
+  const publisher = createProgressPublisher({ port, pacer, clock, logger });
+
+  const store =
+    options.store ??
+    (await createTrackingStore({ url: config.storeUrl, logger: logger.child({ component: 'store' }) }));
+
+  const tracker = createTracker({
+    store,
+    videoApi,
+    publisher,
+    clock,
+    logger,
+    random,
+    limits: {
+      maxTasksPerUser: config.maxTasksPerUser,
+      maxTasksPerGuild: config.maxTasksPerGuild,
+      idleTimeoutMs: config.taskIdleTimeoutMs,
+      maxAgeMs: config.taskMaxAgeMs,
+      resumeSpreadMs: config.pollIntervalMs,
+      refreshCooldownMs: 5_000,
+    },
+    metrics: {
+      pollFinished(outcome, seconds) {
+        metrics.polls.inc({ outcome });
+        metrics.pollSeconds.observe(seconds);
+      },
+    },
+  });
+
+  const scheduler: PollScheduler = createPollScheduler({
+    clock,
+    logger: logger.child({ component: 'poll-scheduler' }),
+    minIntervalMs: config.pollIntervalMs,
+    maxIntervalMs: config.pollMaxIntervalMs,
+    maxInFlight: config.maxInFlight,
+    jitterRatio: 0.1,
+    random,
+    poll: (taskId, signal) => tracker.poll(taskId, signal),
+  });
+  tracker.attach(scheduler);
+  trackedNow = () => scheduler.size;
+
+  let accepting = true;
+  const handlers = {
+    ...createSoraHandlers({ tracker, clock, logger }),
+    button: createButtonHandler({ tracker, clock, logger }),
+  };
+  const route = createInteractionRouter({ handlers, logger });
+  client.on('interactionCreate', (interaction) => {
+    if (!accepting) return;
+    void route(interaction);
+  });
+
+  client.rest.on(RESTEvents.Response, (request, response) => {
+    metrics.discordRequests.inc({
+      method: request.method,
+      route: request.route,
+      status: String(response.status),
+    });
+  });
+  client.rest.on(RESTEvents.RateLimited, (info) => {
+    metrics.rateLimitWaits.inc({ scope: info.scope });
+    metrics.rateLimitWaitSeconds.inc({ scope: info.scope }, info.timeToReset / 1000);
+    logger.debug(
+      { route: safeRoute(info.route), scope: info.scope, waitMs: info.timeToReset },
+      'discord rate limit',
+    );
+  });
+  client.on('error', (error) => logger.error({ err: error }, 'discord client error'));
+  client.on('warn', (message) => logger.warn({ message }, 'discord client warning'));
+  client.on('shardDisconnect', (event, shardId) =>
+    logger.warn({ shardId, code: event.code }, 'gateway disconnected'),
+  );
+  client.on('shardResume', (shardId) => logger.info({ shardId }, 'gateway resumed'));
+
+  let ops: OpsServer | undefined;
+  let resumed = false;
+
+  async function registerCommands(): Promise<void> {
+    const applicationId = client.application?.id;
+    if (!applicationId) return;
+    await client.rest.put(Routes.applicationCommands(applicationId), { body: soraCommandDefinitions });
+    logger.info({ commands: soraCommandDefinitions.length }, 'slash commands registered globally');
+  }
+
+  client.on('clientReady', () => {
+    logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
+    if (resumed) return;
+    resumed = true;
+    void (async () => {
+      try {
+        if (config.registerCommands) await registerCommands();
+      } catch (error) {
+        logger.error({ ...describeDiscordError(error) }, 'could not register slash commands');
+      }
+      // The store may be down at start (Redis restarting): keep trying, nothing is polled until it answers.
+      for (let attempt = 0; accepting; attempt += 1) {
+        try {
+          await tracker.resume(scheduler);
+          scheduler.start();
+          return;
+        } catch (error) {
+          const retryInMs = Math.min(30_000, 1_000 * 2 ** attempt);
+          logger.error({ err: error, retryInMs }, 'could not resume tracked tasks; retrying');
+          await clock.sleep(retryInMs);
+        }
+      }
+    })();
+  });
+
+  return {
+    client,
+    tracker,
+    metrics,
+    get opsPort() {
+      return ops?.port;
+    },
+    async start() {
+      if (config.httpPort !== 0) {
+        ops = await startOpsServer({
+          port: config.httpPort,
+          registry: metrics.registry,
+          logger,
+          checks: [
+            {
+              name: 'gateway',
+              check: () =>
+                Promise.resolve(
+                  client.ws.status === Status.Ready
+                    ? undefined
+                    : `not connected (${Status[client.ws.status]})`,
+                ),
+            },
+            {
+              name: 'store',
+              check: async () => {
+                await store.ping();
+                return undefined;
+              },
+            },
+          ],
+        });
+      }
+      await client.login(config.discordToken);
+    },
+    async stop({ graceMs = 10_000 } = {}) {
+      accepting = false;
+      const deadline = clock.now() + graceMs;
+      await scheduler.stop({ graceMs: Math.max(0, graceMs - 2_000) });
+      // Let message writes already started land and be recorded, within what is left of the grace.
+      await Promise.race([tracker.settled(), clock.sleep(Math.max(0, deadline - clock.now()))]);
+      await pacer.stop();
+      await client.destroy();
+      await ops?.close();
+      await videoApi.close();
+      await store.close();
+      logger.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { Logger } from '../logger.js';
+import { renderProgressMessage, visibleHash, type ProgressView } from '../render/index.js';
+import type { Clock } from '../services/clock.js';
+import type { EditPacer } from '../services/edit-pacer.js';
+import type { SubscriptionRecord, TaskRecord } from '../services/store/index.js';
+import type { CreateOutcome, ProgressPublisher, PublishOutcome } from '../services/tracker.js';
+import { classifyDiscordError, describeDiscordError } from './errors.js';
+import type { DiscordPort } from './port.js';
+
+/** What people see for a subscription, from the records alone. */
+export function progressView(sub: SubscriptionRecord, task: TaskRecord): ProgressView {
+  const tracking: ProgressView['tracking'] =
+    sub.state === 'stopped'
+      ? { state: 'ended', reason: 'untracked', stoppedBy: sub.stoppedBy }
+      : task.state === 'ended'
+        ? { state: 'ended', reason: task.endReason ?? 'untracked' }
+        : { state: 'active' };
+  return {
+    locale: sub.locale,
+    taskId: task.id,
+    snapshot: task.snapshot,
+    requesterId: sub.requesterId,
+    trackedAt: task.trackedAt,
+    lastUpdateAt: task.lastChangeAt,
+    tracking,
+  };
+}
+
+/**
+ * Renders a task for one channel and writes it through the edit pacer: unchanged renders are skipped,
+ * a newer state replaces one still waiting, and Discord's answers become outcomes for the tracker.
+ */
+export function createProgressPublisher(options: {
+  port: DiscordPort;
+  pacer: EditPacer;
+  clock: Clock;
+  logger: Logger;
+}): ProgressPublisher {
+  const { port, pacer, clock, logger } = options;
+
+  return {
+    async create(sub, task): Promise<CreateOutcome> {
+      const payload = renderProgressMessage(progressView(sub, task), clock.now());
+      try {
+        const message = await port.createMessage(sub.channelId, {
+          ...payload,
+          nonce: sub.nonce,
+          enforce_nonce: true,
+        });
+        return {
+          kind: 'created',
+          messageId: message.id,
+          createdAt: message.createdAt,
+          hash: visibleHash(payload),
+        };
+      } catch (error) {
+        const failure = classifyDiscordError(error);
+        logger.warn(
+          {
+            taskId: sub.taskId,
+            channelId: sub.channelId,
+            guildId: sub.guildId,
+            ...describeDiscordError(error),
+          },
+          'could not post the progress message',
+        );
+        return { kind: failure === 'channel_lost' ? 'channel_lost' : 'failed' };
+      }
+    },
+
+    update(sub, task, { final }): Promise<PublishOutcome> {
+      const messageId = sub.messageId;
+      if (messageId === undefined) return Promise.resolve({ kind: 'unchanged' });
+      const payload = renderProgressMessage(progressView(sub, task), clock.now());
+      const hash = visibleHash(payload);
+      if (hash === sub.lastRenderedHash) return Promise.resolve({ kind: 'unchanged' });
+
+      const key = `${sub.channelId}:${messageId}`;
+      return new Promise<PublishOutcome>((settle) => {
+        pacer.submit({
+          channelId: sub.channelId,
+          key,
+          priority: final ? 'final' : 'progress',
+          ...(sub.messageCreatedAt !== undefined ? { targetCreatedAt: sub.messageCreatedAt } : {}),
+          // Replaced by a newer state of the same message, or dropped at shutdown (retried after restart).
+          dropped: (reason) => settle(reason === 'replaced' ? { kind: 'superseded' } : { kind: 'failed' }),
+          run: async () => {
+            try {
+              await port.editMessage(sub.channelId, messageId, payload);
+              settle({ kind: 'published', hash });
+            } catch (error) {
+              const failure = classifyDiscordError(error);
+              const context = { taskId: sub.taskId, channelId: sub.channelId, guildId: sub.guildId };
+              if (failure === 'message_deleted' || failure === 'channel_lost') {
+                settle({ kind: failure });
+                return;
+              }
+              if (failure === 'rate_limited') pacer.penalize(sub.channelId, 5_000);
+              logger.warn({ ...context, ...describeDiscordError(error) }, 'progress edit failed');
+              settle({ kind: 'failed' });
+            }
+          },
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,592 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { Clock } from './clock.js';
+import { createKeyedMutex } from './store/keyed-mutex.js';
+import type { PollOutcome } from './poll-scheduler.js';
+import type { EndReason, SubscriptionRecord, TaskRecord, TrackingStore } from './store/index.js';
+import { VideoApiError } from './video-api/errors.js';
+import type { VideoApiClient } from './video-api/client.js';
+import { checkTaskId } from './video-api/task-id.js';
+import type { VideoSnapshot } from './video-api/types.js';
+
+/**
+ * The tracking workflow, independent of Discord: start and stop tracking, poll a task, decide what
+ * changed and hand each subscription to the publisher (the Discord side implements it).
+ */
+
+export type PublishOutcome =
+  | { kind: 'published'; hash: string }
+  | { kind: 'unchanged' }
+  /** A newer state for the same message was written instead. */
+  | { kind: 'superseded' }
+  | { kind: 'message_deleted' }
+  | { kind: 'channel_lost' }
+  /** A transient failure (5xx, network): try again with the next change or retry. */
+  | { kind: 'failed' };
+
+export type CreateOutcome =
+  | { kind: 'created'; messageId: string; createdAt: number; hash: string }
+  | { kind: 'channel_lost' }
+  | { kind: 'failed' };
+
+/** The port through which the tracker shows a task to people; implemented on the Discord side. */
+export interface ProgressPublisher {
+  /** Posts the progress message; idempotent through `subscription.nonce`. */
+  create(subscription: SubscriptionRecord, task: TaskRecord): Promise<CreateOutcome>;
+  /** Brings the progress message up to date with the task; paced and coalesced by the implementation. */
+  update(
+    subscription: SubscriptionRecord,
+    task: TaskRecord,
+    options: { final: boolean },
+  ): Promise<PublishOutcome>;
+}
+
+/** What the tracker needs from the scheduler (kept structural so tests can pass a stub). */
+export interface PollQueue {
+  schedule(taskId: string, options?: { dueAt?: number }): void;
+  unschedule(taskId: string): void;
+  /** Polls now (joining a poll in flight); resolves undefined when it could not. */
+  pollNow(taskId: string): Promise<PollOutcome | undefined>;
+}
+
+export interface TrackerMetrics {
+  pollFinished(outcome: 'changed' | 'unchanged' | 'terminal' | 'error', seconds: number): void;
+}
+
+export interface TrackerOptions {
+  store: TrackingStore;
+  videoApi: VideoApiClient;
+  publisher: ProgressPublisher;
+  clock: Clock;
+  logger: Logger;
+  limits: {
+    maxTasksPerUser: number;
+    maxTasksPerGuild: number;
+    idleTimeoutMs: number;
+    maxAgeMs: number;
+    /** Restarted tasks are spread over this window so a restart does not stampede the API. */
+    resumeSpreadMs: number;
+    /** Shortest gap between two Refresh presses that poll a task. */
+    refreshCooldownMs: number;
+  };
+  metrics?: TrackerMetrics;
+  random?: () => number;
+}
+
+export interface TrackRequest {
+  taskId: string;
+  channelId: string;
+  guildId: string | undefined;
+  requesterId: string;
+  /** Locale of the channel message (the guild's), and of the requester. */
+  locale: string;
+  requesterLocale: string;
+  uploadLimitBytes: number | undefined;
+  notify: boolean;
+}
+
+export type TrackResult =
+  | { kind: 'tracked'; subscription: SubscriptionRecord; task: TaskRecord }
+  | { kind: 'already_tracked'; subscription: SubscriptionRecord; task: TaskRecord }
+  | { kind: 'invalid_id'; reason: string }
+  | { kind: 'user_limit'; limit: number }
+  | { kind: 'guild_limit'; limit: number }
+  | { kind: 'channel_lost' }
+  | { kind: 'post_failed' };
+
+export type UntrackResult =
+  | { kind: 'untracked'; subscription: SubscriptionRecord }
+  | { kind: 'not_tracked' }
+  | { kind: 'invalid_id'; reason: string };
+
+export type RefreshResult =
+  | { kind: 'refreshed'; outcome: PollOutcome | undefined }
+  | { kind: 'too_soon'; retryAt: number }
+  | { kind: 'not_tracked' };
+
+export type NotifyResult = { kind: 'on' } | { kind: 'off' } | { kind: 'not_tracked' };
+
+export interface ChannelEntry {
+  subscription: SubscriptionRecord;
+  task: TaskRecord | undefined;
+}
+
+export interface Tracker {
+  track(request: TrackRequest): Promise<TrackResult>;
+  untrack(taskId: string, channelId: string, byUserId: string): Promise<UntrackResult>;
+  /** A one-off reading for `/sora status`; throws VideoApiError. */
+  snapshot(
+    taskId: string,
+  ): Promise<{ kind: 'ok'; snapshot: VideoSnapshot } | { kind: 'invalid_id'; reason: string }>;
+  listChannel(channelId: string): Promise<ChannelEntry[]>;
+  /** The active subscription of a channel to a task, if any. */
+  subscription(taskId: string, channelId: string): Promise<SubscriptionRecord | undefined>;
+  /** Polls a task now for a Refresh press, at most once per `refreshCooldownMs`. */
+  refresh(taskId: string, channelId: string): Promise<RefreshResult>;
+  /** Turns the DM on the task's end on or off for a user (toggles when `on` is omitted). */
+  setNotify(taskId: string, channelId: string, userId: string, on?: boolean): Promise<NotifyResult>;
+  /** One poll of a task: the scheduler calls it. */
+  poll(taskId: string, signal?: AbortSignal): Promise<PollOutcome>;
+  /** Reloads every active task after a start and puts it back on the schedule. */
+  resume(queue: PollQueue): Promise<{ resumed: number; finished: number }>;
+  attach(queue: PollQueue): void;
+  /** Resolves once every message write started so far has been answered. */
+  settled(): Promise<void>;
+}
+
+const TERMINAL: Record<VideoSnapshot['status'], EndReason | undefined> = {
+  completed: 'completed',
+  failed: 'failed',
+  queued: undefined,
+  in_progress: undefined,
+};
+
+/** Fields whose change people would see in the progress message. */
+function visiblyDifferent(before: VideoSnapshot | undefined, after: VideoSnapshot): boolean {
+  if (!before) return true;
+  return (
+    before.status !== after.status ||
+    before.rawStatus !== after.rawStatus ||
+    Math.floor(before.progress ?? -1) !== Math.floor(after.progress ?? -1) ||
+    before.queuePosition !== after.queuePosition ||
+    before.estimatedWaitSeconds !== after.estimatedWaitSeconds ||
+    before.videoUrl !== after.videoUrl ||
+    before.failure?.reason !== after.failure?.reason ||
+    before.model !== after.model ||
+    before.size !== after.size ||
+    before.durationSeconds !== after.durationSeconds ||
+    before.prompt !== after.prompt
+  );
+}
+
+/**
+ * Facts about the task itself do not change while it runs, but some relays send them only in some
+ * states (the seed relay's completed object has no prompt): keep what an earlier reading told us.
+ */
+function withKnownFacts(previous: VideoSnapshot | undefined, next: VideoSnapshot): VideoSnapshot {
+  if (!previous) return next;
+  return {
+    ...next,
+    model: next.model ?? previous.model,
+    size: next.size ?? previous.size,
+    durationSeconds: next.durationSeconds ?? previous.durationSeconds,
+    prompt: next.prompt ?? previous.prompt,
+    enhancedPrompt: next.enhancedPrompt ?? previous.enhancedPrompt,
+    createdAt: next.createdAt ?? previous.createdAt,
+  };
+}
+
+export function createTracker(options: TrackerOptions): Tracker {
+  const { store, videoApi, publisher, clock, logger, limits } = options;
+  const random = options.random ?? Math.random;
+  const taskLock = createKeyedMutex();
+  /** Subscriptions whose last write failed transiently: written again on the next poll even without a change. */
+  const needsRepublish = new Set<string>();
+  /** When each task was last refreshed by a button press (in memory: a restart may allow one more). */
+  const lastRefreshAt = new Map<string, number>();
+  let queue: PollQueue | undefined;
+
+  const subKey = (sub: Pick<SubscriptionRecord, 'taskId' | 'channelId'>) =>
+    `${sub.taskId}\u0000${sub.channelId}`;
+
+  /**
+   * Writes one subscription's message and applies what Discord answered. `holdsTaskLock` says whether
+   * the caller already holds the task's lock (a poll does), so dropping a subscription does not wait on it.
+   */
+  async function publishTo(
+    sub: SubscriptionRecord,
+    task: TaskRecord,
+    final: boolean,
+    holdsTaskLock: boolean,
+  ): Promise<void> {
+    if (sub.state !== 'active' || sub.messageId === undefined) return;
+    const outcome = await publisher.update(sub, task, { final });
+    const log = logger.child({ taskId: sub.taskId, channelId: sub.channelId, guildId: sub.guildId });
+    switch (outcome.kind) {
+      case 'published': {
+        needsRepublish.delete(subKey(sub));
+        await taskLock.run(`sub:${subKey(sub)}`, async () => {
+          const current = await store.getSubscription(sub.taskId, sub.channelId);
+          if (current) await store.putSubscription({ ...current, lastRenderedHash: outcome.hash });
+        });
+        return;
+      }
+      case 'unchanged':
+      case 'superseded':
+        needsRepublish.delete(subKey(sub));
+        return;
+      case 'failed':
+        needsRepublish.add(subKey(sub));
+        log.warn('progress message update failed; will retry with the next poll');
+        return;
+      case 'message_deleted':
+      case 'channel_lost': {
+        needsRepublish.delete(subKey(sub));
+        log.info({ outcome: outcome.kind }, 'progress message gone; this channel stops receiving updates');
+        const state = outcome.kind === 'message_deleted' ? 'message_deleted' : 'channel_lost';
+        if (holdsTaskLock) await dropSubscriptionLocked(sub, state);
+        else await taskLock.run(sub.taskId, () => dropSubscriptionLocked(sub, state));
+        return;
+      }
+    }
+  }
+
+  /** Marks a subscription inactive; a task nobody watches any more stops being polled. Needs the task lock. */
+  async function dropSubscriptionLocked(
+    sub: SubscriptionRecord,
+    state: 'message_deleted' | 'channel_lost' | 'stopped',
+    stoppedBy?: string,
+  ): Promise<void> {
+    const current = await store.getSubscription(sub.taskId, sub.channelId);
+    if (current) {
+      await store.putSubscription({ ...current, state, ...(stoppedBy ? { stoppedBy } : {}) });
+    }
+    const task = await store.getTask(sub.taskId);
+    if (!task) return;
+    const channelIds = task.channelIds.filter((id) => id !== sub.channelId);
+    const next: TaskRecord = { ...task, channelIds };
+    if (channelIds.length === 0 && task.state === 'active') {
+      next.state = 'ended';
+      next.endReason = 'untracked';
+      await store.putTask(next);
+      await store.setActive(task.id, false);
+      queue?.unschedule(task.id);
+    } else {
+      await store.putTask(next);
+    }
+  }
+
+  async function activeSubscriptions(task: TaskRecord): Promise<SubscriptionRecord[]> {
+    const subs = await store.subscriptionsOf(task.id);
+    return subs.filter((sub) => sub.state === 'active' && task.channelIds.includes(sub.channelId));
+  }
+
+  /** Publishes still running, so shutdown and tests can wait for them. */
+  const inFlight = new Set<Promise<void>>();
+
+  /**
+   * Hands a task to its channels. Progress ticks are not awaited: a poll must not hold its slot while
+   * Discord's pacing waits. Final states are awaited, so a task leaves the active index only once shown.
+   */
+  async function fanOut(task: TaskRecord, changed: boolean, final: boolean): Promise<void> {
+    const subs = await activeSubscriptions(task);
+    const writes = subs
+      .filter((sub) => changed || final || needsRepublish.has(subKey(sub)))
+      .map((sub) => {
+        const write = publishTo(sub, task, final, final).catch((error: unknown) => {
+          logger.error({ err: error, taskId: sub.taskId, channelId: sub.channelId }, 'publishing failed');
+        });
+        inFlight.add(write);
+        void write.finally(() => inFlight.delete(write));
+        return write;
+      });
+    if (final) await Promise.all(writes);
+  }
+
+  /** Ends a task: records why, shows the final state everywhere, then leaves the active index. */
+  async function endTask(task: TaskRecord, reason: EndReason): Promise<TaskRecord> {
+    const ended: TaskRecord = { ...task, state: 'ended', endReason: reason };
+    // Recorded first and removed from the index last: a crash in between is finished by resume().
+    await store.putTask(ended);
+    await fanOut(ended, true, true);
+    await store.setActive(task.id, false);
+    queue?.unschedule(task.id);
+    logger.info({ taskId: task.id, reason }, 'task ended');
+    return ended;
+  }
+
+  async function pollOnce(taskId: string, signal: AbortSignal | undefined): Promise<PollOutcome> {
+    const task = await store.getTask(taskId);
+    if (!task || task.state !== 'active') {
+      if (task?.state === 'ended') await fanOut(task, true, true);
+      await store.setActive(taskId, false);
+      return 'terminal';
+    }
+    const now = clock.now();
+    let snapshot: VideoSnapshot;
+    try {
+      snapshot = withKnownFacts(
+        task.snapshot,
+        await videoApi.getVideo(taskId, { previous: task.snapshot, ...(signal ? { signal } : {}) }),
+      );
+    } catch (error) {
+      if (error instanceof VideoApiError && error.kind === 'not_found') {
+        await endTask({ ...task, lastPolledAt: now }, 'not_found');
+        return 'terminal';
+      }
+      // Other failures (outage, rate limit, a key revoked for a while) keep the task; the deadlines end it.
+      const expired = deadlineReason(task, now);
+      if (expired) {
+        await endTask(task, expired);
+        return 'terminal';
+      }
+      throw error;
+    }
+    const changed = visiblyDifferent(task.snapshot, snapshot);
+    const next: TaskRecord = {
+      ...task,
+      snapshot,
+      lastPolledAt: now,
+      lastChangeAt: changed ? now : task.lastChangeAt,
+    };
+    const terminal = TERMINAL[snapshot.status];
+    if (terminal) {
+      await endTask(next, terminal);
+      return 'terminal';
+    }
+    const expired = deadlineReason(next, now);
+    if (expired) {
+      await endTask(next, expired);
+      return 'terminal';
+    }
+    await store.putTask(next);
+    await fanOut(next, changed, false);
+    return changed ? 'changed' : 'unchanged';
+  }
+
+  function deadlineReason(task: TaskRecord, now: number): EndReason | undefined {
+    if (now - task.trackedAt >= limits.maxAgeMs) return 'max_age';
+    if (now - task.lastChangeAt >= limits.idleTimeoutMs) return 'idle_timeout';
+    return undefined;
+  }
+
+  async function createMessage(sub: SubscriptionRecord, task: TaskRecord): Promise<TrackResult> {
+    const outcome = await publisher.create(sub, task);
+    if (outcome.kind !== 'created') {
+      return { kind: outcome.kind === 'channel_lost' ? 'channel_lost' : 'post_failed' };
+    }
+    const posted: SubscriptionRecord = {
+      ...sub,
+      messageId: outcome.messageId,
+      messageCreatedAt: outcome.createdAt,
+      lastRenderedHash: outcome.hash,
+    };
+    await store.putSubscription(posted);
+    return { kind: 'tracked', subscription: posted, task };
+  }
+
+  const tracker: Tracker = {
+    attach(pollQueue) {
+      queue = pollQueue;
+    },
+
+    async settled() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+
+    async track(request) {
+      const checked = checkTaskId(request.taskId);
+      if (!checked.ok) return { kind: 'invalid_id', reason: checked.reason };
+      const taskId = checked.id;
+      return taskLock.run(taskId, async () => {
+        const existingTask = await store.getTask(taskId);
+        const existing = await store.getSubscription(taskId, request.channelId);
+        if (existing?.state === 'active' && existing.messageId !== undefined && existingTask) {
+          if (request.notify && !existing.notifyUserIds.includes(request.requesterId)) {
+            const withNotify = {
+              ...existing,
+              notifyUserIds: [...existing.notifyUserIds, request.requesterId],
+            };
+            await store.putSubscription(withNotify);
+            return { kind: 'already_tracked', subscription: withNotify, task: existingTask };
+          }
+          return { kind: 'already_tracked', subscription: existing, task: existingTask };
+        }
+        const userCount = await store.countActiveForUser(request.requesterId);
+        if (userCount >= limits.maxTasksPerUser) return { kind: 'user_limit', limit: limits.maxTasksPerUser };
+        if (request.guildId !== undefined) {
+          const guildCount = await store.countActiveForGuild(request.guildId);
+          if (guildCount >= limits.maxTasksPerGuild)
+            return { kind: 'guild_limit', limit: limits.maxTasksPerGuild };
+        }
+
+        // Throws VideoApiError for an unknown task, a wrong key or an unreachable API: nothing is stored then.
+        const snapshot = withKnownFacts(
+          existingTask?.snapshot,
+          await videoApi.getVideo(taskId, { previous: existingTask?.snapshot }),
+        );
+        const now = clock.now();
+        const reopened = existingTask?.state === 'active';
+        const task: TaskRecord = {
+          v: 1,
+          id: taskId,
+          state: 'active',
+          snapshot,
+          trackedAt: reopened ? existingTask.trackedAt : now,
+          lastChangeAt: now,
+          lastPolledAt: now,
+          channelIds: [...new Set([...(reopened ? existingTask.channelIds : []), request.channelId])],
+        };
+        const subscription: SubscriptionRecord = {
+          v: 1,
+          taskId,
+          channelId: request.channelId,
+          ...(request.guildId !== undefined ? { guildId: request.guildId } : {}),
+          requesterId: request.requesterId,
+          nonce: randomUUID().replace(/-/g, '').slice(0, 25),
+          notifyUserIds: request.notify ? [request.requesterId] : [],
+          locale: request.locale,
+          requesterLocale: request.requesterLocale,
+          ...(request.uploadLimitBytes !== undefined ? { uploadLimitBytes: request.uploadLimitBytes } : {}),
+          createdAt: now,
+          state: 'active',
+        };
+        // Records first, the index last: a crash before the message exists is finished by resume().
+        await store.putTask(task);
+        await store.putSubscription(subscription);
+        await store.setActive(taskId, true, {
+          userId: request.requesterId,
+          ...(request.guildId !== undefined ? { guildId: request.guildId } : {}),
+        });
+
+        const terminal = TERMINAL[snapshot.status];
+        const shown = terminal ? { ...task, state: 'ended' as const, endReason: terminal } : task;
+        const result = await createMessage(subscription, shown);
+        if (result.kind !== 'tracked') {
+          // Nothing was posted: take back what was recorded so nothing is tracked.
+          await store.deleteSubscription(taskId, request.channelId);
+          const remaining = task.channelIds.filter((id) => id !== request.channelId);
+          if (remaining.length === 0) {
+            await store.putTask({ ...task, channelIds: [], state: 'ended', endReason: 'untracked' });
+            await store.setActive(taskId, false);
+          } else {
+            await store.putTask({ ...task, channelIds: remaining });
+          }
+          return result;
+        }
+        if (terminal) {
+          await store.putTask(shown);
+          await store.setActive(taskId, false);
+          queue?.unschedule(taskId);
+        } else {
+          queue?.schedule(taskId);
+        }
+        return { ...result, task: shown };
+      });
+    },
+
+    async untrack(taskId, channelId, byUserId) {
+      const checked = checkTaskId(taskId);
+      if (!checked.ok) return { kind: 'invalid_id', reason: checked.reason };
+      const sub = await store.getSubscription(checked.id, channelId);
+      if (!sub || sub.state !== 'active') return { kind: 'not_tracked' };
+      const task = await store.getTask(checked.id);
+      await taskLock.run(checked.id, () => dropSubscriptionLocked(sub, 'stopped', byUserId));
+      const stopped: SubscriptionRecord = { ...sub, state: 'stopped', stoppedBy: byUserId };
+      if (task && sub.messageId !== undefined) {
+        // The message keeps its last reading and says who stopped it.
+        const shown: TaskRecord = { ...task, state: 'ended', endReason: 'untracked' };
+        const outcome = await publisher.update(stopped, shown, { final: true });
+        if (outcome.kind === 'failed')
+          logger.warn({ taskId, channelId }, 'could not mark the message as stopped');
+      }
+      return { kind: 'untracked', subscription: stopped };
+    },
+
+    async snapshot(taskId) {
+      const checked = checkTaskId(taskId);
+      if (!checked.ok) return { kind: 'invalid_id', reason: checked.reason };
+      const known = await store.getTask(checked.id);
+      return { kind: 'ok', snapshot: await videoApi.getVideo(checked.id, { previous: known?.snapshot }) };
+    },
+
+    async listChannel(channelId) {
+      const ids = await store.channelTaskIds(channelId);
+      const entries = await Promise.all(
+        ids.map(async (id): Promise<ChannelEntry | undefined> => {
+          const subscription = await store.getSubscription(id, channelId);
+          if (!subscription || subscription.state !== 'active') return undefined;
+          return { subscription, task: await store.getTask(id) };
+        }),
+      );
+      return entries.filter((entry): entry is ChannelEntry => entry !== undefined);
+    },
+
+    async subscription(taskId, channelId) {
+      const sub = await store.getSubscription(taskId, channelId);
+      return sub?.state === 'active' ? sub : undefined;
+    },
+
+    async refresh(taskId, channelId) {
+      const sub = await store.getSubscription(taskId, channelId);
+      const task = await store.getTask(taskId);
+      if (sub?.state !== 'active' || task?.state !== 'active' || !queue) return { kind: 'not_tracked' };
+      const now = clock.now();
+      const last = lastRefreshAt.get(taskId);
+      if (last !== undefined && now - last < limits.refreshCooldownMs) {
+        return { kind: 'too_soon', retryAt: last + limits.refreshCooldownMs };
+      }
+      // Forget old presses so the map holds only tasks refreshed within the cooldown.
+      for (const [id, at] of lastRefreshAt) if (now - at >= limits.refreshCooldownMs) lastRefreshAt.delete(id);
+      lastRefreshAt.set(taskId, now);
+      return { kind: 'refreshed', outcome: await queue.pollNow(taskId) };
+    },
+
+    async setNotify(taskId, channelId, userId, on) {
+      return taskLock.run(taskId, async () => {
+        const sub = await store.getSubscription(taskId, channelId);
+        if (sub?.state !== 'active') return { kind: 'not_tracked' };
+        const subscribed = sub.notifyUserIds.includes(userId);
+        const wanted = on ?? !subscribed;
+        if (wanted !== subscribed) {
+          const notifyUserIds = wanted
+            ? [...sub.notifyUserIds, userId]
+            : sub.notifyUserIds.filter((id) => id !== userId);
+          await store.putSubscription({ ...sub, notifyUserIds });
+        }
+        return { kind: wanted ? 'on' : 'off' };
+      });
+    },
+
+    async poll(taskId, signal) {
+      const started = clock.now();
+      try {
+        const outcome = await taskLock.run(taskId, () => pollOnce(taskId, signal));
+        options.metrics?.pollFinished(outcome, (clock.now() - started) / 1000);
+        return outcome;
+      } catch (error) {
+        options.metrics?.pollFinished('error', (clock.now() - started) / 1000);
+        throw error;
+      }
+    },
+
+    async resume(pollQueue) {
+      queue = pollQueue;
+      const ids = await store.activeTaskIds();
+      let resumed = 0;
+      let finished = 0;
+      for (const id of ids) {
+        const task = await store.getTask(id);
+        if (!task) {
+          await store.setActive(id, false);
+          continue;
+        }
+        // Messages whose create may not have completed: the nonce makes a second create return the first.
+        for (const sub of await store.subscriptionsOf(id)) {
+          if (
+            sub.state === 'active' &&
+            sub.messageId === undefined &&
+            task.channelIds.includes(sub.channelId)
+          ) {
+            await createMessage(sub, task).catch((error: unknown) =>
+              logger.error(
+                { err: error, taskId: id, channelId: sub.channelId },
+                'could not re-create progress message',
+              ),
+            );
+          }
+        }
+        if (task.state === 'ended') {
+          await taskLock.run(id, () => endTask(task, task.endReason ?? 'untracked'));
+          finished += 1;
+          continue;
+        }
+        pollQueue.schedule(id, { dueAt: clock.now() + Math.floor(random() * limits.resumeSpreadMs) });
+        resumed += 1;
+      }
+      logger.info({ resumed, finished }, 'tracking resumed');
+      return { resumed, finished };
+    },
+  };
+  return tracker;
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { rampSteps } from '../fake-video-api/index.js';
+import { API_KEY, embedText, freePort, useStack } from './harness.js';
+import { spawnBot, type BotProcess } from './process.js';
+
+/**
+ * The bot as a real process: killed with SIGKILL mid-task and started again on the same SQLite file, it
+ * goes on editing the same message; its health and metrics endpoints tell the truth; bad configuration
+ * stops it with one line.
+ */
+describe('the bot process', () => {
+  const createStack = useStack();
+  const running: BotProcess[] = [];
+  const start = (env: Record<string, string>) => {
+    const bot = spawnBot(env);
+    running.push(bot);
+    return bot;
+  };
+
+  it('resumes after kill -9: the same message goes on being edited, nothing is posted twice', async () => {
+    const stack = await createStack();
+    stack.api.addTask({ id: 'video_restart', steps: rampSteps(6_000, { steps: 6 }) });
+    const commandsRegistered = () => stack.discord.commands.global().length > 0;
+
+    try {
+      const first = start(stack.env);
+      await stack.discord.waitFor(commandsRegistered, { description: 'the first process to register commands', timeoutMs: 20_000 });
+      await stack.sora('track', { id: 'video_restart' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+      const [message] = stack.botMessages();
+      await stack.discord.waitFor(() => message!.versions.length >= 2, { description: 'a first edit', timeoutMs: 10_000 });
+
+      expect(await first.kill('SIGKILL')).toBe('SIGKILL');
+      const versionsAtKill = message!.versions.length;
+      expect(embedText(message!)).not.toMatch(/Completed/);
+
+      start(stack.env);
+      await stack.discord.waitFor(() => /Completed/.test(embedText(message!)), {
+        description: 'the restarted bot to bring the same message to Completed',
+        timeoutMs: 20_000,
+      });
+      expect(message!.versions.length).toBeGreaterThan(versionsAtKill);
+      expect(stack.botMessages()).toHaveLength(1);
+      expect(stack.discord.messages.inChannel(stack.channel).filter((m) => !m.ephemeral)).toHaveLength(1);
+    } finally {
+      for (const bot of running.splice(0)) await bot.kill();
+    }
+  });
+
+  it('serves /healthz and /metrics, and shuts down cleanly on SIGTERM', async () => {
+    const stack = await createStack();
+    stack.api.addTask({ id: 'video_ops', steps: [{ atMs: 0, status: 'in_progress', progress: 20 }] });
+    const port = await freePort();
+    try {
+      const bot = start({ ...stack.env, HTTP_PORT: String(port) });
+      await stack.discord.waitFor(() => stack.discord.commands.global().length > 0, {
+        description: 'the bot to connect',
+        timeoutMs: 20_000,
+      });
+      await stack.sora('track', { id: 'video_ops' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/^sora_tracker_tasks_tracked 1$/m);
+      expect(metrics).toMatch(/sora_tracker_discord_requests_total\{method="POST",route="\/channels\/:id\/messages",status="200"\} 1/);
+      expect(metrics).toMatch(/sora_tracker_api_request_duration_seconds_count\{operation="get_video",outcome="ok"\} \d+/);
+
+      expect(await bot.kill('SIGTERM')).toBe(0);
+      const logs = bot.stdout();
+      expect(logs).toContain('"msg":"stopped"');
+      expect(logs).not.toContain(API_KEY);
+      expect(logs).not.toContain(stack.discord.token);
+    } finally {
+      for (const bot of running.splice(0)) await bot.kill();
+    }
+  });
+
+  it('/healthz answers 503 naming the store while the store does not answer', async () => {
+    const stack = await createStack();
+    const [deadRedisPort, opsPort] = [await freePort(), await freePort()];
+    const app = await stack.startBot({ STORE_URL: `redis://127.0.0.1:${deadRedisPort}`, HTTP_PORT: String(opsPort) });
+    expect(app.opsPort).toBe(opsPort);
+    const health = await fetch(`http://127.0.0.1:${opsPort}/healthz`);
+    expect(health.status).toBe(503);
+    const body = (await health.json()) as { status: string; reasons: string[] };
+    expect(body.status).toBe('unavailable');
+    expect(body.reasons).toEqual([expect.stringMatching(/^store: /)]);
+  });
+
+  it('stops at once with one line naming a missing SORA_API_KEY', async () => {
+    const { SORA_API_KEY: _omitted, ...env } = { SORA_API_KEY: 'x', DISCORD_TOKEN: 'token-value' };
+    const bot = start(env);
+    expect(await bot.exited).toBe(1);
+    const lines = bot.stderr().trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^Configuration error: SORA_API_KEY is required/)]);
+  });
+});
