@@ -31,6 +31,8 @@ export interface VideoSnapshot {
   statusUpdatedAt: Date | undefined;
   queuePosition: number | undefined;
   estimatedWaitSeconds: number | undefined;
+  /** The API's own hint for the next poll (`openai-poll-after-ms` header, video-api.md §5.16), when sent. */
+  pollAfterMs?: number | undefined;
 }
 
 export interface VideoFailure {
