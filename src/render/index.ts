@@ -19,4 +19,22 @@ export { messageUrl } from './links.js';
 export { LIMITS, embedLength, fitEmbed } from './limits.js';
 export { noMentions, type MessagePayload, type TextPayload } from './payload.js';
 export { statusLook, progressBar, type DisplayState } from './status.js';
-export { clip, escapeUntrusted, inlineCode, neutraliseMentions } from './text.js';
+export {
+  clip,
+  discordTimestamp,
+  escapeUntrusted,
+  inlineCode,
+  neutraliseMentions,
+  userMention,
+} from './text.js';
+export {
+  BUTTON_ACTIONS,
+  CUSTOM_ID_MAX_LENGTH,
+  decodeButtonId,
+  encodeButtonId,
+  refersTo,
+  taskIdHash,
+  type ButtonAction,
+  type ButtonId,
+  type ButtonTaskRef,
+} from './custom-id.js';

@@ -1,6 +1,14 @@
-import type { APIEmbed, APIEmbedField } from 'discord.js';
+import {
+  ButtonStyle,
+  ComponentType,
+  type APIActionRowComponent,
+  type APIButtonComponentWithCustomId,
+  type APIEmbed,
+  type APIEmbedField,
+} from 'discord.js';
 import { createTranslator, formatApproximate, formatDuration, type Translator } from '../i18n/index.js';
 import type { VideoSnapshot } from '../services/video-api/types.js';
+import { encodeButtonId, type ButtonAction } from './custom-id.js';
 import { fitEmbed } from './limits.js';
 import { noMentions, type MessagePayload } from './payload.js';
 import { clampPercent, progressBar, statusLook, type DisplayState } from './status.js';
@@ -34,6 +42,8 @@ export interface ProgressView {
    */
   lastUpdateAt: number;
   tracking: TrackingState;
+  /** Link to the result message (the video or what happened to it) once it is posted. */
+  resultUrl?: string | undefined;
 }
 
 /** How much untrusted text each part may take before escaping; escaping at most doubles it. */
@@ -69,6 +79,7 @@ export function renderProgressMessage(view: ProgressView, now: number): MessageP
 
   const notes = [
     endNote(tr, tracking),
+    view.resultUrl === undefined ? undefined : tr('result.progressLink', { url: view.resultUrl }),
     tr('progress.lastUpdate', { time: discordTimestamp(view.lastUpdateAt) }),
   ];
   const embed = taskEmbed(tr, {
@@ -81,7 +92,40 @@ export function renderProgressMessage(view: ProgressView, now: number): MessageP
   });
   embed.footer = { text: tr(ended ? 'progress.footerEnded' : 'progress.footerActive') };
 
-  return { embeds: [fitEmbed(embed)], components: [], allowed_mentions: noMentions() };
+  return {
+    embeds: [fitEmbed(embed)],
+    // Buttons only while tracking: once it ended there is nothing left to refresh, notify or stop.
+    components: ended ? [] : [trackingButtons(tr, view.taskId)],
+    allowed_mentions: noMentions(),
+  };
+}
+
+const BUTTONS: readonly {
+  action: ButtonAction;
+  emoji: string;
+  label: 'button.refresh' | 'button.notify' | 'button.stop';
+  style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger;
+}[] = [
+  { action: 'refresh', emoji: '🔄', label: 'button.refresh', style: ButtonStyle.Secondary },
+  { action: 'notify', emoji: '🔔', label: 'button.notify', style: ButtonStyle.Secondary },
+  { action: 'stop', emoji: '⏹️', label: 'button.stop', style: ButtonStyle.Danger },
+];
+
+/** One row: 🔄 Refresh, 🔔 Notify me, ⏹️ Stop tracking; each `custom_id` names the action and the task. */
+function trackingButtons(
+  tr: Translator,
+  taskId: string,
+): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  return {
+    type: ComponentType.ActionRow,
+    components: BUTTONS.map((button) => ({
+      type: ComponentType.Button,
+      style: button.style,
+      custom_id: encodeButtonId(button.action, taskId),
+      label: tr(button.label),
+      emoji: { name: button.emoji },
+    })),
+  };
 }
 
 /**

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { renderProgressMessage, renderStatusReply, type ProgressView } from '../../src/render/index.js';
+import {
+  decodeButtonId,
+  refersTo,
+  renderProgressMessage,
+  renderStatusReply,
+  visibleHash,
+  type ProgressView,
+} from '../../src/render/index.js';
 import {
   CHINESE,
   NOW,
@@ -344,5 +351,76 @@ describe('renderStatusReply', () => {
     );
     expectWithinDiscordLimits(payload);
     expectNoLiveMentions(payload);
+  });
+});
+
+describe('renderProgressMessage: buttons', () => {
+  type Row = {
+    type: number;
+    components: {
+      type: number;
+      custom_id?: string;
+      label?: string;
+      emoji?: { name?: string };
+      style: number;
+    }[];
+  };
+  const rows = (v: ProgressView) => renderProgressMessage(v, NOW).components as unknown as Row[];
+  const buttons = (v: ProgressView) => rows(v).flatMap((row) => row.components);
+
+  it('offers Refresh, Notify me and Stop tracking in one row while tracking', () => {
+    expect(rows(view())).toHaveLength(1);
+    expect(rows(view())[0]?.type).toBe(1);
+    expect(buttons(view()).map((b) => `${b.emoji?.name} ${b.label}`)).toEqual([
+      '🔄 Refresh',
+      '🔔 Notify me',
+      '⏹️ Stop tracking',
+    ]);
+    for (const button of buttons(view())) expect(button.type).toBe(2);
+  });
+
+  it('names the action and the task in each custom_id, all different', () => {
+    const ids = buttons(view()).map((b) => decodeButtonId(b.custom_id ?? ''));
+    expect(ids.map((id) => id?.action)).toEqual(['refresh', 'notify', 'stop']);
+    for (const id of ids) expect(id?.task).toEqual({ kind: 'id', taskId: view().taskId });
+  });
+
+  it.each([
+    ['completed', { state: 'ended', reason: 'completed' }],
+    ['failed', { state: 'ended', reason: 'failed' }],
+    ['stopped by someone', { state: 'ended', reason: 'untracked', stoppedBy: REQUESTER }],
+    ['given up', { state: 'ended', reason: 'idle_timeout' }],
+  ] as const)('has no buttons once tracking ended (%s)', (_name, tracking) => {
+    expect(renderProgressMessage(view({ tracking }), NOW).components).toEqual([]);
+  });
+
+  it('has no buttons when the API already says completed', () => {
+    const done = view({ snapshot: snapshot({ status: 'completed', rawStatus: 'completed', progress: 100 }) });
+    expect(renderProgressMessage(done, NOW).components).toEqual([]);
+  });
+
+  it('keeps custom_ids within 100 characters for a 200-character task id, and each still names the task', () => {
+    const longId = `sora-2:task_${'0123456789abcdef'.repeat(13)}`.slice(0, 200);
+    expect(longId).toHaveLength(200);
+    const long = buttons(view({ taskId: longId }));
+    expect(long).toHaveLength(3);
+    for (const button of long) {
+      expect(button.custom_id!.length).toBeGreaterThan(0);
+      expect(button.custom_id!.length).toBeLessThanOrEqual(100);
+      expect(refersTo(decodeButtonId(button.custom_id!)!.task, longId)).toBe(true);
+    }
+    expect(new Set(long.map((b) => b.custom_id)).size).toBe(3);
+  });
+
+  it('labels the buttons in Chinese for a zh-CN channel, within 80 characters', () => {
+    const labels = buttons(view({ locale: 'zh-CN' })).map((b) => b.label ?? '');
+    expect(labels).toEqual(['刷新', '通知我', '停止跟踪']);
+    for (const label of labels) expect(label.length).toBeLessThanOrEqual(80);
+  });
+
+  it('changes the visible hash when the buttons go away', () => {
+    const active = renderProgressMessage(view(), NOW);
+    const stopped = renderProgressMessage(view({ tracking: { state: 'ended', reason: 'untracked' } }), NOW);
+    expect(visibleHash(active)).not.toBe(visibleHash(stopped));
   });
 });

@@ -82,6 +82,23 @@ export const enUS = {
   'ended.untracked': 'Tracking was stopped.',
   'ended.untrackedBy': 'Tracking was stopped by {user}.',
 
+  // Buttons on the progress message, and the answers to a press (only the presser sees them).
+  'button.refresh': 'Refresh',
+  'button.notify': 'Notify me',
+  'button.stop': 'Stop tracking',
+  'button.unknown': 'This button is not one I know; it may belong to an older version of this bot.',
+  'button.notTracked':
+    'This task is no longer tracked in this channel, so its buttons do nothing. Track it again with `/sora track`.',
+  'button.refreshed': 'Refreshed: the progress message now shows the latest state.',
+  'button.refreshFailed':
+    'The video API did not answer just now. The progress message keeps updating on its own; try again in a moment.',
+  'button.refreshTooSoon': 'This task was refreshed a moment ago. You can refresh it again {time}.',
+  'button.notifyOn': 'You will get a direct message when this task ends. Press 🔔 again to turn it off.',
+  'button.notifyOff': 'You will no longer get a direct message when this task ends.',
+  'button.stopRefused':
+    'Only the person who started tracking ({user}) or members with the Manage Messages permission can stop it.',
+  'button.stopped': 'Stopped tracking {taskId} in this channel.',
+
   // Embed labels.
   'label.taskId': 'Task',
   'label.model': 'Model',
@@ -114,4 +131,32 @@ export const enUS = {
   // Lists.
   'list.separator': ', ',
   'list.trackedAgo': 'tracked {ago}',
+
+  // Delivery: the result message in the channel ({mention} is the requester).
+  'result.attached': '{mention} your video is ready: {taskId} ({size}).',
+  'result.linked':
+    '{mention} your video is ready: {taskId}. At {size} it is too large to attach here: [download the MP4]({url}){expiry}.',
+  'result.linkedAfterFailure':
+    '{mention} your video is ready: {taskId}. Downloading it to attach here failed after several tries: [download the MP4]({url}){expiry}.',
+  'result.tooLargeNoLink':
+    '{mention} your video is ready: {taskId}, but at {size} it is too large to attach here (the limit is {limit}) and the video API gave no public link. Generating it at a smaller size or a shorter duration would let it fit.',
+  'result.downloadFailedNoLink':
+    '{mention} your video is ready: {taskId}, but downloading it failed after several tries and the video API gave no public link. Try again later with `/sora status`, or fetch it from the API directly.',
+  'result.expired':
+    '{mention} your video {taskId} finished, but its download expired before it could be fetched.',
+  'result.failed': '{mention} the task {taskId} failed: {reason}',
+  'result.moderation': '{mention} the task {taskId} was blocked by content moderation: {reason}',
+  'result.expiry': ' (the link expires {time})',
+  'result.sizeUnknown': 'its size',
+  'result.progressLink': 'Result: {url}',
+
+  // Delivery: the DM to each user who asked.
+  'dm.completed': 'Your Sora task {taskId} in {channel} has completed.',
+  'dm.failed': 'Your Sora task {taskId} in {channel} failed: {reason}',
+  'dm.moderation': 'Your Sora task {taskId} in {channel} was blocked by content moderation: {reason}',
+  'dm.ended': 'Tracking of your Sora task {taskId} in {channel} has ended: {reason}',
+  'dm.attached': 'The video is attached.',
+  'dm.linked': '[Download the MP4]({url}){expiry}',
+  'dm.noVideo': 'The video could not be attached here and the video API gave no public link.',
+  'dm.channelResult': 'In the channel: {url}',
 } as const;

@@ -72,6 +72,19 @@ export const zhCN = defineTranslation({
   'ended.untracked': '已停止跟踪。',
   'ended.untrackedBy': '{user} 停止了跟踪。',
 
+  'button.refresh': '刷新',
+  'button.notify': '通知我',
+  'button.stop': '停止跟踪',
+  'button.unknown': '无法识别此按钮，它可能来自本机器人的旧版本。',
+  'button.notTracked': '本频道已不再跟踪此任务，因此这些按钮不再起作用。可用 `/sora track` 重新跟踪。',
+  'button.refreshed': '已刷新：进度消息现在显示最新状态。',
+  'button.refreshFailed': '视频 API 暂时没有响应。进度消息仍会自动更新，请稍后再试。',
+  'button.refreshTooSoon': '此任务刚刚刷新过，{time}可以再次刷新。',
+  'button.notifyOn': '任务结束时你将收到私信通知。再次点击 🔔 可取消。',
+  'button.notifyOff': '任务结束时你将不再收到私信通知。',
+  'button.stopRefused': '只有发起跟踪的人（{user}）或拥有“管理消息”权限的成员才能停止跟踪。',
+  'button.stopped': '已停止在本频道跟踪 {taskId}。',
+
   'label.taskId': '任务',
   'label.model': '模型',
   'label.size': '尺寸',
@@ -101,4 +114,29 @@ export const zhCN = defineTranslation({
 
   'list.separator': '、',
   'list.trackedAgo': '{ago}开始跟踪',
+
+  'result.attached': '{mention} 你的视频已生成：{taskId}（{size}）。',
+  'result.linked':
+    '{mention} 你的视频已生成：{taskId}。文件大小 {size}，超出此处的上传上限：[下载 MP4]({url}){expiry}。',
+  'result.linkedAfterFailure':
+    '{mention} 你的视频已生成：{taskId}。多次尝试下载以附加到此处均失败：[下载 MP4]({url}){expiry}。',
+  'result.tooLargeNoLink':
+    '{mention} 你的视频已生成：{taskId}，但文件大小 {size} 超出此处的上传上限（{limit}），且视频 API 没有提供公开链接。改用更小的分辨率或更短的时长即可上传。',
+  'result.downloadFailedNoLink':
+    '{mention} 你的视频已生成：{taskId}，但多次尝试下载均失败，且视频 API 没有提供公开链接。请稍后用 `/sora status` 重试，或直接从 API 获取。',
+  'result.expired': '{mention} 你的视频 {taskId} 已完成，但在下载前已过期。',
+  'result.failed': '{mention} 任务 {taskId} 失败：{reason}',
+  'result.moderation': '{mention} 任务 {taskId} 被内容审核拦截：{reason}',
+  'result.expiry': '（链接{time}过期）',
+  'result.sizeUnknown': '未知大小',
+  'result.progressLink': '结果：{url}',
+
+  'dm.completed': '你在 {channel} 的 Sora 任务 {taskId} 已完成。',
+  'dm.failed': '你在 {channel} 的 Sora 任务 {taskId} 失败：{reason}',
+  'dm.moderation': '你在 {channel} 的 Sora 任务 {taskId} 被内容审核拦截：{reason}',
+  'dm.ended': '你在 {channel} 的 Sora 任务 {taskId} 已停止跟踪：{reason}',
+  'dm.attached': '视频已附上。',
+  'dm.linked': '[下载 MP4]({url}){expiry}',
+  'dm.noVideo': '视频无法附加在此处，且视频 API 没有提供公开链接。',
+  'dm.channelResult': '频道中的结果：{url}',
 });
