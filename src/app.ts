@@ -7,10 +7,12 @@ import { describeDiscordError, safeRoute } from './discord/errors.js';
 import { createInteractionRouter } from './discord/interactions.js';
 import { createDiscordPort } from './discord/port.js';
 import { createProgressPublisher } from './discord/progress-publisher.js';
+import { createResultPublisher } from './discord/result-publisher.js';
 import { startOpsServer, type OpsServer } from './http-server.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createSystemClock, type Clock } from './services/clock.js';
+import { createDelivery } from './services/delivery.js';
 import { createEditPacer } from './services/edit-pacer.js';
 import { createPollScheduler, type PollScheduler } from './services/poll-scheduler.js';
 import { createTrackingStore, type TrackingStore } from './services/store/index.js';
@@ -114,7 +116,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     options.store ??
     (await createTrackingStore({ url: config.storeUrl, logger: logger.child({ component: 'store' }) }));
 
+  const delivery = createDelivery({
+    store,
+    videoApi,
+    clock,
+    logger: logger.child({ component: 'delivery' }),
+    publisher: createResultPublisher({
+      port,
+      pacer,
+      logger,
+      guildPremiumTier: (guildId) => client.guilds.cache.get(guildId)?.premiumTier,
+    }),
+  });
+
   const tracker = createTracker({
+    delivery,
     store,
     videoApi,
     publisher,
@@ -128,6 +144,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       maxAgeMs: config.taskMaxAgeMs,
       resumeSpreadMs: config.pollIntervalMs,
       refreshCooldownMs: 5_000,
+      deliveryGiveUpMs: 60 * 60_000,
     },
     metrics: {
       pollFinished(outcome, seconds) {

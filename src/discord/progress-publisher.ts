@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { renderProgressMessage, visibleHash, type ProgressView } from '../render/index.js';
+import { messageUrl, renderProgressMessage, visibleHash, type ProgressView } from '../render/index.js';
 import type { Clock } from '../services/clock.js';
 import type { EditPacer } from '../services/edit-pacer.js';
 import type { SubscriptionRecord, TaskRecord } from '../services/store/index.js';
@@ -23,6 +23,10 @@ export function progressView(sub: SubscriptionRecord, task: TaskRecord): Progres
     trackedAt: task.trackedAt,
     lastUpdateAt: task.lastChangeAt,
     tracking,
+    resultUrl:
+      sub.delivery?.resultMessageId && sub.guildId
+        ? messageUrl(sub.guildId, sub.channelId, sub.delivery.resultMessageId)
+        : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Clock } from './clock.js';
+import type { Delivery } from './delivery.js';
 import { createKeyedMutex } from './store/keyed-mutex.js';
 import type { PollOutcome } from './poll-scheduler.js';
 import type { EndReason, SubscriptionRecord, TaskRecord, TrackingStore } from './store/index.js';
@@ -68,9 +69,13 @@ export interface TrackerOptions {
     resumeSpreadMs: number;
     /** Shortest gap between two Refresh presses that poll a task. */
     refreshCooldownMs: number;
+    /** Delivery that keeps failing (Discord down, video unreachable) is given up after this long. */
+    deliveryGiveUpMs: number;
   };
   metrics?: TrackerMetrics;
   random?: () => number;
+  /** Delivers the result of an ended task (results, DMs); without it tasks just show their final state. */
+  delivery?: Delivery;
 }
 
 export interface TrackRequest {
@@ -283,25 +288,50 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (final) await Promise.all(writes);
   }
 
-  /** Ends a task: records why, shows the final state everywhere, then leaves the active index. */
-  async function endTask(task: TaskRecord, reason: EndReason): Promise<TaskRecord> {
+  /**
+   * Ends a task: records why, delivers the result, shows the final state everywhere, then leaves the
+   * active index. Recorded first and removed from the index last, so a crash anywhere in between is
+   * finished by resume(). Returns false while delivery still has work to retry.
+   */
+  async function endTask(task: TaskRecord, reason: EndReason): Promise<boolean> {
     const ended: TaskRecord = { ...task, state: 'ended', endReason: reason };
-    // Recorded first and removed from the index last: a crash in between is finished by resume().
     await store.putTask(ended);
-    await fanOut(ended, true, true);
-    await store.setActive(task.id, false);
-    queue?.unschedule(task.id);
     logger.info({ taskId: task.id, reason }, 'task ended');
-    return ended;
+    return finishEnding(ended);
+  }
+
+  async function finishEnding(ended: TaskRecord): Promise<boolean> {
+    if (options.delivery) {
+      try {
+        await options.delivery.deliver(ended);
+      } catch (error) {
+        logger.error({ err: error, taskId: ended.id }, 'delivery failed; will retry');
+      }
+    }
+    const latest = (await store.getTask(ended.id)) ?? ended;
+    const startedAt = latest.delivery?.startedAt ?? clock.now();
+    const finished =
+      !options.delivery ||
+      latest.delivery?.finishedAt !== undefined ||
+      latest.endReason === 'untracked' ||
+      clock.now() - startedAt >= limits.deliveryGiveUpMs;
+    // The final state, with a link to the result message once there is one.
+    await fanOut(latest, true, true);
+    if (finished) {
+      await store.setActive(ended.id, false);
+      queue?.unschedule(ended.id);
+    }
+    return finished;
   }
 
   async function pollOnce(taskId: string, signal: AbortSignal | undefined): Promise<PollOutcome> {
     const task = await store.getTask(taskId);
-    if (!task || task.state !== 'active') {
-      if (task?.state === 'ended') await fanOut(task, true, true);
+    if (!task) {
       await store.setActive(taskId, false);
       return 'terminal';
     }
+    // An ended task still scheduled has delivery left to retry.
+    if (task.state === 'ended') return (await finishEnding(task)) ? 'terminal' : 'unchanged';
     const now = clock.now();
     let snapshot: VideoSnapshot;
     try {
@@ -311,15 +341,11 @@ export function createTracker(options: TrackerOptions): Tracker {
       );
     } catch (error) {
       if (error instanceof VideoApiError && error.kind === 'not_found') {
-        await endTask({ ...task, lastPolledAt: now }, 'not_found');
-        return 'terminal';
+        return (await endTask({ ...task, lastPolledAt: now }, 'not_found')) ? 'terminal' : 'unchanged';
       }
       // Other failures (outage, rate limit, a key revoked for a while) keep the task; the deadlines end it.
       const expired = deadlineReason(task, now);
-      if (expired) {
-        await endTask(task, expired);
-        return 'terminal';
-      }
+      if (expired) return (await endTask(task, expired)) ? 'terminal' : 'unchanged';
       throw error;
     }
     const changed = visiblyDifferent(task.snapshot, snapshot);
@@ -330,15 +356,9 @@ export function createTracker(options: TrackerOptions): Tracker {
       lastChangeAt: changed ? now : task.lastChangeAt,
     };
     const terminal = TERMINAL[snapshot.status];
-    if (terminal) {
-      await endTask(next, terminal);
-      return 'terminal';
-    }
+    if (terminal) return (await endTask(next, terminal)) ? 'terminal' : 'unchanged';
     const expired = deadlineReason(next, now);
-    if (expired) {
-      await endTask(next, expired);
-      return 'terminal';
-    }
+    if (expired) return (await endTask(next, expired)) ? 'terminal' : 'unchanged';
     await store.putTask(next);
     await fanOut(next, changed, false);
     return changed ? 'changed' : 'unchanged';
@@ -439,9 +459,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           ...(request.guildId !== undefined ? { guildId: request.guildId } : {}),
         });
 
-        const terminal = TERMINAL[snapshot.status];
-        const shown = terminal ? { ...task, state: 'ended' as const, endReason: terminal } : task;
-        const result = await createMessage(subscription, shown);
+        const result = await createMessage(subscription, task);
         if (result.kind !== 'tracked') {
           // Nothing was posted: take back what was recorded so nothing is tracked.
           await store.deleteSubscription(taskId, request.channelId);
@@ -454,14 +472,9 @@ export function createTracker(options: TrackerOptions): Tracker {
           }
           return result;
         }
-        if (terminal) {
-          await store.putTask(shown);
-          await store.setActive(taskId, false);
-          queue?.unschedule(taskId);
-        } else {
-          queue?.schedule(taskId);
-        }
-        return { ...result, task: shown };
+        // A task that already ended is polled at once: that poll ends it and delivers its result.
+        queue?.schedule(taskId, TERMINAL[snapshot.status] ? { dueAt: now } : {});
+        return result;
       });
     },
 
@@ -517,7 +530,8 @@ export function createTracker(options: TrackerOptions): Tracker {
         return { kind: 'too_soon', retryAt: last + limits.refreshCooldownMs };
       }
       // Forget old presses so the map holds only tasks refreshed within the cooldown.
-      for (const [id, at] of lastRefreshAt) if (now - at >= limits.refreshCooldownMs) lastRefreshAt.delete(id);
+      for (const [id, at] of lastRefreshAt)
+        if (now - at >= limits.refreshCooldownMs) lastRefreshAt.delete(id);
       lastRefreshAt.set(taskId, now);
       return { kind: 'refreshed', outcome: await queue.pollNow(taskId) };
     },
@@ -577,8 +591,9 @@ export function createTracker(options: TrackerOptions): Tracker {
           }
         }
         if (task.state === 'ended') {
-          await taskLock.run(id, () => endTask(task, task.endReason ?? 'untracked'));
-          finished += 1;
+          const done = await taskLock.run(id, () => finishEnding(task));
+          if (done) finished += 1;
+          else pollQueue.schedule(id, { dueAt: clock.now() + limits.resumeSpreadMs });
           continue;
         }
         pollQueue.schedule(id, { dueAt: clock.now() + Math.floor(random() * limits.resumeSpreadMs) });

@@ -13,7 +13,13 @@ import { createApp, type App } from '../../src/app.js';
 import { loadBotConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { soraCommand } from '../../src/commands/definitions.js';
-import { startFakeDiscord, type FakeChannel, type FakeDiscord, type FakeGuild, type FakeUser } from '../fake-discord/index.js';
+import {
+  startFakeDiscord,
+  type FakeChannel,
+  type FakeDiscord,
+  type FakeGuild,
+  type FakeUser,
+} from '../fake-discord/index.js';
 import type { FakeMessage } from '../fake-discord/index.js';
 import { startFakeVideoApi, type FakeVideoApi } from '../fake-video-api/index.js';
 
@@ -42,6 +48,8 @@ export interface Stack {
   ): ReturnType<FakeDiscord['interactions']['command']>;
   /** The bot's messages people can see in a channel (not ephemeral, not deleted). */
   botMessages(channel?: FakeChannel): FakeMessage[];
+  /** The progress messages among them (the result messages are replies). */
+  progressMessages(channel?: FakeChannel): FakeMessage[];
 }
 
 export async function freePort(): Promise<number> {
@@ -63,7 +71,9 @@ export function useStack() {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  return async function createStack(options: { guildLocale?: string; store?: 'sqlite' | 'memory' } = {}): Promise<Stack> {
+  return async function createStack(
+    options: { guildLocale?: string; store?: 'sqlite' | 'memory' } = {},
+  ): Promise<Stack> {
     const discord = await startFakeDiscord();
     cleanups.push(() => discord.close());
     const api = await startFakeVideoApi({ apiKey: API_KEY });
@@ -73,7 +83,11 @@ export function useStack() {
 
     const alice = discord.world.user({ username: 'alice' });
     const bob = discord.world.user({ username: 'bob' });
-    const guild = discord.world.guild({ name: 'Studio', locale: options.guildLocale ?? 'en-US', members: [alice, bob] });
+    const guild = discord.world.guild({
+      name: 'Studio',
+      locale: options.guildLocale ?? 'en-US',
+      members: [alice, bob],
+    });
     const channel = discord.world.textChannel(guild, { name: 'renders' });
 
     const logs: string[] = [];
@@ -139,7 +153,12 @@ export function useStack() {
         });
       },
       botMessages(target = channel) {
-        return discord.messages.visibleIn(target).filter((m) => m.authorId === discord.bot.id && !m.webhookId);
+        return discord.messages
+          .visibleIn(target)
+          .filter((m) => m.authorId === discord.bot.id && !m.webhookId);
+      },
+      progressMessages(target = channel) {
+        return stack.botMessages(target).filter((m) => !m.versions[0]?.messageReference);
       },
     };
     cleanups.push(() => stack.stopBot());

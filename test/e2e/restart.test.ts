@@ -24,10 +24,18 @@ describe('the bot process', () => {
 
     try {
       const first = start(stack.env);
-      await stack.discord.waitFor(commandsRegistered, { description: 'the first process to register commands', timeoutMs: 20_000 });
-      await stack.sora('track', { id: 'video_restart' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+      await stack.discord.waitFor(commandsRegistered, {
+        description: 'the first process to register commands',
+        timeoutMs: 20_000,
+      });
+      await stack
+        .sora('track', { id: 'video_restart' })
+        .waitForOriginal((m) => m.current.content.includes('Tracking'));
       const [message] = stack.botMessages();
-      await stack.discord.waitFor(() => message!.versions.length >= 2, { description: 'a first edit', timeoutMs: 10_000 });
+      await stack.discord.waitFor(() => message!.versions.length >= 2, {
+        description: 'a first edit',
+        timeoutMs: 10_000,
+      });
 
       expect(await first.kill('SIGKILL')).toBe('SIGKILL');
       const versionsAtKill = message!.versions.length;
@@ -56,7 +64,9 @@ describe('the bot process', () => {
         description: 'the bot to connect',
         timeoutMs: 20_000,
       });
-      await stack.sora('track', { id: 'video_ops' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+      await stack
+        .sora('track', { id: 'video_ops' })
+        .waitForOriginal((m) => m.current.content.includes('Tracking'));
 
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
@@ -64,8 +74,12 @@ describe('the bot process', () => {
 
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/^sora_tracker_tasks_tracked 1$/m);
-      expect(metrics).toMatch(/sora_tracker_discord_requests_total\{method="POST",route="\/channels\/:id\/messages",status="200"\} 1/);
-      expect(metrics).toMatch(/sora_tracker_api_request_duration_seconds_count\{operation="get_video",outcome="ok"\} \d+/);
+      expect(metrics).toMatch(
+        /sora_tracker_discord_requests_total\{method="POST",route="\/channels\/:id\/messages",status="200"\} 1/,
+      );
+      expect(metrics).toMatch(
+        /sora_tracker_api_request_duration_seconds_count\{operation="get_video",outcome="ok"\} \d+/,
+      );
 
       expect(await bot.kill('SIGTERM')).toBe(0);
       const logs = bot.stdout();
@@ -80,7 +94,10 @@ describe('the bot process', () => {
   it('/healthz answers 503 naming the store while the store does not answer', async () => {
     const stack = await createStack();
     const [deadRedisPort, opsPort] = [await freePort(), await freePort()];
-    const app = await stack.startBot({ STORE_URL: `redis://127.0.0.1:${deadRedisPort}`, HTTP_PORT: String(opsPort) });
+    const app = await stack.startBot({
+      STORE_URL: `redis://127.0.0.1:${deadRedisPort}`,
+      HTTP_PORT: String(opsPort),
+    });
     expect(app.opsPort).toBe(opsPort);
     const health = await fetch(`http://127.0.0.1:${opsPort}/healthz`);
     expect(health.status).toBe(503);

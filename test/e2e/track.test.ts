@@ -12,21 +12,31 @@ describe('/sora track', () => {
   for (const dialect of ['openai', 'seed-relay'] as const) {
     it(`follows a task in the ${dialect} shape from queued to completed in one message`, async () => {
       const stack = await createStack();
-      stack.api.addTask({ id: 'video_e2e_1', dialect, steps: rampSteps(1_500, { steps: 4 }), prompt: 'a red fox' });
+      stack.api.addTask({
+        id: 'video_e2e_1',
+        dialect,
+        steps: rampSteps(1_500, { steps: 4 }),
+        prompt: 'a red fox',
+      });
       await stack.startBot();
 
       const command = stack.sora('track', { id: 'video_e2e_1' });
       const first = await command.response();
       expect(first.type).toBe(5); // deferred within the deadline
       expect(first.ephemeral).toBe(true);
-      const reply = await command.waitForOriginal((m) => m.current.content.includes('https://discord.com/channels/'));
+      const reply = await command.waitForOriginal((m) =>
+        m.current.content.includes('https://discord.com/channels/'),
+      );
       expect(reply.ephemeral).toBe(true);
 
-      const [progress] = await stack.discord.waitFor(() => {
-        const messages = stack.botMessages();
-        return messages.length === 1 && /Completed/.test(embedText(messages[0]!)) ? messages : undefined;
-      }, { description: 'the progress message to reach Completed', timeoutMs: 15_000 });
-      expect(stack.botMessages()).toHaveLength(1);
+      const [progress] = await stack.discord.waitFor(
+        () => {
+          const messages = stack.progressMessages();
+          return messages.length === 1 && /Completed/.test(embedText(messages[0]!)) ? messages : undefined;
+        },
+        { description: 'the progress message to reach Completed', timeoutMs: 15_000 },
+      );
+      expect(stack.progressMessages()).toHaveLength(1);
       expect(reply.current.content).toContain(progress!.id);
 
       const seen = progress!.versions.map((version) => embedText(progress!, version));
@@ -63,7 +73,10 @@ describe('/sora track', () => {
     expect(await answer('video_does_not_exist')).toMatch(/knows no task/);
 
     stack.api.addTask({ id: 'video_ok', steps: [{ atMs: 0, status: 'queued' }] });
-    stack.api.addFault({ route: 'status', fault: { kind: 'status', status: 401, body: { error: { message: `bad key ${API_KEY}` } } } });
+    stack.api.addFault({
+      route: 'status',
+      fault: { kind: 'status', status: 401, body: { error: { message: `bad key ${API_KEY}` } } },
+    });
     const wrongKey = await answer('video_ok');
     expect(wrongKey).toMatch(/refused this bot's API key/);
     expect(wrongKey).not.toContain(API_KEY);
@@ -80,7 +93,9 @@ describe('/sora track', () => {
     const stack = await createStack();
     stack.api.addTask({ id: 'video_twice', steps: [{ atMs: 0, status: 'in_progress', progress: 10 }] });
     await stack.startBot();
-    await stack.sora('track', { id: 'video_twice' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+    await stack
+      .sora('track', { id: 'video_twice' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
     const again = await stack
       .sora('track', { id: 'video_twice' }, { user: stack.bob })
       .waitForOriginal((m) => m.current.content.length > 0);
@@ -107,38 +122,65 @@ describe('/sora track', () => {
 
   it('status, list, autocomplete and untrack', async () => {
     const stack = await createStack();
-    stack.api.addTask({ id: 'video_a', steps: [{ atMs: 0, status: 'in_progress', progress: 30 }], prompt: 'alpha' });
+    stack.api.addTask({
+      id: 'video_a',
+      steps: [{ atMs: 0, status: 'in_progress', progress: 30 }],
+      prompt: 'alpha',
+    });
     stack.api.addTask({ id: 'video_b', steps: [{ atMs: 0, status: 'queued', queuePosition: 2 }] });
     await stack.startBot();
 
-    const status = await stack.sora('status', { id: 'video_a' }).waitForOriginal((m) => m.current.embeds.length > 0);
+    const status = await stack
+      .sora('status', { id: 'video_a' })
+      .waitForOriginal((m) => m.current.embeds.length > 0);
     expect(status.ephemeral).toBe(true);
     expect(embedText(status)).toMatch(/30%/);
     expect(stack.botMessages()).toHaveLength(0);
 
-    await stack.sora('track', { id: 'video_a' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
-    await stack.sora('track', { id: 'video_b' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+    await stack
+      .sora('track', { id: 'video_a' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
+    await stack
+      .sora('track', { id: 'video_b' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
 
-    const list = await stack.sora('list').waitForOriginal((m) => m.current.embeds.length > 0 || m.current.content.length > 0);
+    const list = await stack
+      .sora('list')
+      .waitForOriginal((m) => m.current.embeds.length > 0 || m.current.content.length > 0);
     const listed = embedText(list) + list.current.content;
     expect(listed).toContain('video_a');
     expect(listed).toContain('video_b');
     for (const message of stack.botMessages()) expect(listed).toContain(message.id);
 
     const suggestions = await stack.discord.interactions
-      .autocomplete({ user: stack.alice, channel: stack.channel, name: 'sora', subcommand: 'untrack', options: { id: 'b' }, focused: 'id' })
+      .autocomplete({
+        user: stack.alice,
+        channel: stack.channel,
+        name: 'sora',
+        subcommand: 'untrack',
+        options: { id: 'b' },
+        focused: 'id',
+      })
       .response();
     expect(suggestions.type).toBe(8);
     expect(suggestions.choices).toEqual([{ name: 'video_b', value: 'video_b' }]);
 
-    const untracked = await stack.sora('untrack', { id: 'video_b' }).waitForOriginal((m) => m.current.content.length > 0);
+    const untracked = await stack
+      .sora('untrack', { id: 'video_b' })
+      .waitForOriginal((m) => m.current.content.length > 0);
     expect(untracked.current.content).toMatch(/Stopped tracking/);
     const stopped = stack.botMessages().find((m) => embedText(m).includes('video_b'))!;
-    await stack.discord.waitFor(() => /stopped by/i.test(embedText(stopped)), { description: 'the message to say who stopped it' });
+    await stack.discord.waitFor(() => /stopped by/i.test(embedText(stopped)), {
+      description: 'the message to say who stopped it',
+    });
 
-    const after = await stack.sora('list').waitForOriginal((m) => m.current.embeds.length > 0 || m.current.content.length > 0);
+    const after = await stack
+      .sora('list')
+      .waitForOriginal((m) => m.current.embeds.length > 0 || m.current.content.length > 0);
     expect(embedText(after) + after.current.content).not.toContain('video_b');
-    const notTracked = await stack.sora('untrack', { id: 'video_b' }).waitForOriginal((m) => m.current.content.length > 0);
+    const notTracked = await stack
+      .sora('untrack', { id: 'video_b' })
+      .waitForOriginal((m) => m.current.content.length > 0);
     expect(notTracked.current.content).toMatch(/not tracked/);
   });
 
@@ -147,13 +189,19 @@ describe('/sora track', () => {
     const second = stack.discord.world.textChannel(stack.guild, { name: 'second' });
     stack.api.addTask({ id: 'video_shared', steps: rampSteps(1_200, { steps: 3 }) });
     await stack.startBot();
-    await stack.sora('track', { id: 'video_shared' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+    await stack
+      .sora('track', { id: 'video_shared' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
     await stack
       .sora('track', { id: 'video_shared' }, { channel: second })
       .waitForOriginal((m) => m.current.content.includes('Tracking'));
 
-    const done = (channel = stack.channel) => stack.botMessages(channel).some((m) => /Completed/.test(embedText(m)));
-    await stack.discord.waitFor(() => done() && done(second), { description: 'both messages completed', timeoutMs: 15_000 });
+    const done = (channel = stack.channel) =>
+      stack.progressMessages(channel).some((m) => /Completed/.test(embedText(m)));
+    await stack.discord.waitFor(() => done() && done(second), {
+      description: 'both messages completed',
+      timeoutMs: 15_000,
+    });
 
     // Polls of the task never overlap and never come in pairs: the gap between two requests for it is
     // at least the minimum interval less the jitter (10 %), apart from the two /sora track lookups.
@@ -166,13 +214,18 @@ describe('/sora track', () => {
     const stack = await createStack();
     stack.api.addTask({ id: 'video_del', steps: rampSteps(1_500, { steps: 5 }) });
     await stack.startBot();
-    await stack.sora('track', { id: 'video_del' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+    await stack
+      .sora('track', { id: 'video_del' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
     const [message] = stack.botMessages();
     await stack.discord.waitFor(() => message!.versions.length >= 2, { description: 'a first edit' });
-    const deleteResponse = await fetch(`${stack.discord.apiUrl}/v10/channels/${stack.channel.id}/messages/${message!.id}`, {
-      method: 'DELETE',
-      headers: { Authorization: `Bot ${stack.discord.token}` },
-    });
+    const deleteResponse = await fetch(
+      `${stack.discord.apiUrl}/v10/channels/${stack.channel.id}/messages/${message!.id}`,
+      {
+        method: 'DELETE',
+        headers: { Authorization: `Bot ${stack.discord.token}` },
+      },
+    );
     expect(deleteResponse.status).toBe(204);
     const versionsAtDelete = message!.versions.length;
 
@@ -180,15 +233,20 @@ describe('/sora track', () => {
       () => stack.discord.counters.log().some((e) => e.status === 404 && e.path.includes(message!.id)),
       { description: 'the bot to meet the deleted message' },
     );
+    await stack.app!.tracker.settled();
     // The channel's subscription is dropped: list no longer shows the task, and no more edits are tried.
-    const list = await stack.sora('list').waitForOriginal((m) => m.current.content.length > 0 || m.current.embeds.length > 0);
+    const list = await stack
+      .sora('list')
+      .waitForOriginal((m) => m.current.content.length > 0 || m.current.embeds.length > 0);
     expect(list.current.content).toMatch(/No video tasks/);
     const editsAfter = () =>
       stack.discord.counters.log().filter((e) => e.method === 'PATCH' && e.path.includes(message!.id)).length;
     const count = editsAfter();
     expect(message!.versions.length).toBe(versionsAtDelete);
     // The bot is still answering.
-    const status = await stack.sora('status', { id: 'video_del' }).waitForOriginal((m) => m.current.embeds.length > 0);
+    const status = await stack
+      .sora('status', { id: 'video_del' })
+      .waitForOriginal((m) => m.current.embeds.length > 0);
     expect(status.current.embeds).toHaveLength(1);
     expect(editsAfter()).toBe(count);
   });
@@ -197,8 +255,15 @@ describe('/sora track', () => {
     const stack = await createStack();
     stack.api.addTask({ id: 'video_flaky', steps: rampSteps(1_500, { steps: 4 }) });
     await stack.startBot();
-    await stack.sora('track', { id: 'video_flaky' }).waitForOriginal((m) => m.current.content.includes('Tracking'));
-    stack.discord.faults.failNext({ method: 'PATCH', route: '/channels/:channel_id/messages/:message_id', status: 502, count: 2 });
+    await stack
+      .sora('track', { id: 'video_flaky' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
+    stack.discord.faults.failNext({
+      method: 'PATCH',
+      route: '/channels/:channel_id/messages/:message_id',
+      status: 502,
+      count: 2,
+    });
     stack.discord.faults.failNext({
       method: 'PATCH',
       route: '/channels/:channel_id/messages/:message_id',
@@ -212,7 +277,7 @@ describe('/sora track', () => {
       timeoutMs: 20_000,
     });
     expect(stack.discord.faults.pending()).toBe(0);
-    expect(stack.botMessages()).toHaveLength(1);
+    expect(stack.progressMessages()).toHaveLength(1);
   });
 
   it('speaks Chinese to a zh-CN user and in a zh-CN server', async () => {

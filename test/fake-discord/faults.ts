@@ -31,10 +31,55 @@ export interface FaultAnswer {
 
 export type Faults = ReturnType<typeof createFaults>;
 
+/**
+ * A request held at one moment of its handling, so a test can act (kill the bot) exactly then:
+ * `before` — it arrived but Discord has done nothing yet; `after` — Discord did it, the answer is withheld.
+ */
+export interface HoldSpec {
+  method?: string;
+  route?: string;
+  phase: 'before' | 'after';
+}
+
+export interface Hold {
+  /** Resolves when a matching request is being held. */
+  readonly reached: Promise<void>;
+  /** Lets the held request go on (`before`: it is then handled; `after`: its answer is sent). */
+  release(): void;
+  /** Abandons the held request: nothing more is done for it and its connection is closed. */
+  drop(): void;
+}
+
+interface PendingHold extends HoldSpec {
+  arrive(): void;
+  outcome: Promise<'release' | 'drop'>;
+}
+
 export function createFaults() {
   let pending: (FaultSpec & { remaining: number })[] = [];
+  let holds: PendingHold[] = [];
 
   return {
+    /** Holds the next request matching `spec` at the given phase; see `Hold`. */
+    holdNext(spec: HoldSpec): Hold {
+      let arrive = () => {};
+      const reached = new Promise<void>((resolve) => (arrive = resolve));
+      let decide: (outcome: 'release' | 'drop') => void = () => {};
+      const outcome = new Promise<'release' | 'drop'>((resolve) => (decide = resolve));
+      holds.push({ ...spec, arrive, outcome });
+      return { reached, release: () => decide('release'), drop: () => decide('drop') };
+    },
+    /** The hold for this request at this phase, if a test asked for one (taken once). */
+    takeHold(method: string, route: string, phase: HoldSpec['phase']): PendingHold | undefined {
+      const hold = holds.find(
+        (h) =>
+          h.phase === phase &&
+          (h.method === undefined || h.method === method) &&
+          (h.route === undefined || h.route === route),
+      );
+      if (hold) holds = holds.filter((h) => h !== hold);
+      return hold;
+    },
     failNext(spec: FaultSpec = {}) {
       pending.push({ ...spec, remaining: spec.count ?? 1 });
     },
@@ -42,6 +87,7 @@ export function createFaults() {
     pending: () => pending.reduce((n, f) => n + f.remaining, 0),
     clear() {
       pending = [];
+      holds = [];
     },
     take(method: string, route: string): FaultAnswer | undefined {
       const fault = pending.find(

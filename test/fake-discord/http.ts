@@ -173,6 +173,15 @@ export async function handleApiRequest(
   let scope: 'user' | 'global' | 'shared' | undefined;
   let headers: Record<string, string> = {};
   let body: unknown;
+  const held = async (phase: 'before' | 'after'): Promise<boolean> => {
+    const hold = deps.faults.takeHold(method, definition.route, phase);
+    if (!hold) return true;
+    hold.arrive();
+    if ((await hold.outcome) === 'release') return true;
+    response.destroy();
+    return false;
+  };
+  if (!(await held('before'))) return;
   try {
     const fault = deps.faults.take(method, definition.route);
     if (fault) {
@@ -233,5 +242,7 @@ export async function handleApiRequest(
     ...(code === undefined ? {} : { code }),
     ...(scope === undefined ? {} : { scope }),
   });
+  if (!(await held('after'))) return;
+  if (response.destroyed) return;
   write(response, status, body, headers);
 }

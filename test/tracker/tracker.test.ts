@@ -125,6 +125,7 @@ describe('tracker', () => {
     maxAgeMs: 24 * 60 * 60_000,
     resumeSpreadMs: 10_000,
     refreshCooldownMs: 5_000,
+    deliveryGiveUpMs: 60 * 60_000,
   };
 
   beforeEach(async () => {
