@@ -47,8 +47,12 @@ describe('the bot process', () => {
         timeoutMs: 20_000,
       });
       expect(message!.versions.length).toBeGreaterThan(versionsAtKill);
-      expect(stack.botMessages()).toHaveLength(1);
-      expect(stack.discord.messages.inChannel(stack.channel).filter((m) => !m.ephemeral)).toHaveLength(1);
+      // One progress message and, once delivered, one result replying to it: nothing posted twice.
+      await stack.discord.waitFor(() => stack.botMessages().length === 2, {
+        description: 'the result message',
+      });
+      expect(stack.progressMessages()).toEqual([message]);
+      expect(stack.discord.messages.inChannel(stack.channel).filter((m) => !m.ephemeral)).toHaveLength(2);
     } finally {
       for (const bot of running.splice(0)) await bot.kill();
     }

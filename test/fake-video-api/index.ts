@@ -148,6 +148,8 @@ export interface RecordedRequest {
   route: Route | 'unknown';
   taskId: string | undefined;
   headers: IncomingHttpHeaders;
+  /** When it arrived, in real milliseconds (performance.now()), to measure gaps between polls. */
+  receivedAt: number;
 }
 
 export interface TransferRecord {
@@ -338,6 +340,7 @@ export async function startFakeVideoApi(options: FakeVideoApiOptions): Promise<F
       route: match?.route ?? 'unknown',
       taskId: match?.taskId,
       headers: { ...req.headers },
+      receivedAt: performance.now(),
     };
     record(entry);
     inFlight += 1;

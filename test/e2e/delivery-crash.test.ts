@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { FakeChannel, FakeMessage } from '../fake-discord/index.js';
+import { rampSteps } from '../fake-video-api/index.js';
+import { embedText, useStack, type Stack } from './harness.js';
+import { spawnBot, type BotProcess } from './process.js';
+
+/**
+ * Exactly once, whatever moment the process dies: the bot is killed with SIGKILL at each point of
+ * delivery, started again on the same SQLite file, and every subscribed channel ends with exactly one
+ * result message and the user who asked with exactly one DM.
+ */
+const MESSAGES_ROUTE = '/channels/:channel_id/messages';
+
+function results(stack: Stack, channel: FakeChannel): FakeMessage[] {
+  return stack.botMessages(channel).filter((m) => m.versions[0]?.messageReference);
+}
+
+describe('delivery survives a crash at every point', () => {
+  const createStack = useStack();
+
+  const points = {
+    'before the download': async (stack: Stack) => {
+      // The download starts and never finishes: the process dies in the middle of it.
+      stack.api.addFault({ route: 'file', fault: { kind: 'stall' } });
+      await stack.api.waitForRequest((r) => r.route === 'file', { includePast: true });
+      return () => stack.api.clearFaults();
+    },
+    'between the download and the post': async (stack: Stack) => {
+      // The result's create reaches Discord, which has done nothing yet when the process dies.
+      const hold = stack.discord.faults.holdNext({ method: 'POST', route: MESSAGES_ROUTE, phase: 'before' });
+      await hold.reached;
+      return () => hold.drop();
+    },
+    'between the post and its record': async (stack: Stack) => {
+      // Discord created the result message; the process dies before it hears back and records it.
+      const hold = stack.discord.faults.holdNext({ method: 'POST', route: MESSAGES_ROUTE, phase: 'after' });
+      await hold.reached;
+      return () => hold.release();
+    },
+  };
+
+  for (const [point, arrange] of Object.entries(points)) {
+    it(`killed ${point}: one result per channel, one DM`, async () => {
+      const stack = await createStack();
+      const second = stack.discord.world.textChannel(stack.guild, { name: 'second' });
+      stack.api.addTask({
+        id: 'video_crash',
+        dialect: 'seed-relay',
+        steps: rampSteps(1_500, { steps: 2 }),
+        video: { bytes: 128 * 1024 },
+      });
+      const bots: BotProcess[] = [];
+      try {
+        bots.push(spawnBot(stack.env));
+        await stack.discord.waitFor(() => stack.discord.commands.global().length > 0, {
+          description: 'the bot to connect',
+          timeoutMs: 20_000,
+        });
+        await stack
+          .sora('track', { id: 'video_crash', notify: true })
+          .waitForOriginal((m) => m.current.content.includes('Tracking'));
+        await stack
+          .sora('track', { id: 'video_crash' }, { channel: second })
+          .waitForOriginal((m) => m.current.content.includes('Tracking'));
+
+        const cleanUp = await arrange(stack);
+        expect(await bots[0]!.kill('SIGKILL')).toBe('SIGKILL');
+        cleanUp();
+
+        bots.push(spawnBot(stack.env));
+        for (const channel of [stack.channel, second]) {
+          const [progress] = stack.progressMessages(channel);
+          await stack.discord.waitFor(
+            () => {
+              const [result] = results(stack, channel);
+              return result && embedText(progress!).includes(result.id);
+            },
+            { description: `the final state linking the result in #${channel.name}`, timeoutMs: 25_000 },
+          );
+        }
+        await stack.discord.waitFor(() => stack.discord.messages.dmsTo(stack.alice).length > 0, {
+          description: 'the DM',
+          timeoutMs: 10_000,
+        });
+
+        expect(results(stack, stack.channel)).toHaveLength(1);
+        expect(results(stack, second)).toHaveLength(1);
+        expect(stack.progressMessages(stack.channel)).toHaveLength(1);
+        expect(stack.progressMessages(second)).toHaveLength(1);
+        expect(stack.discord.messages.dmsTo(stack.alice)).toHaveLength(1);
+        expect(results(stack, stack.channel)[0]!.current.attachments).toHaveLength(1);
+      } finally {
+        for (const bot of bots) await bot.kill();
+      }
+    });
+  }
+});
