@@ -136,6 +136,12 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** What to say when a required variable is missing altogether. */
+const REQUIRED_HINTS: Readonly<Record<string, string>> = {
+  SORA_API_KEY: 'is required: the API key of your video API or relay (OPENAI_API_KEY also works)',
+  DISCORD_TOKEN: 'is required: the bot token from the Discord developer portal',
+};
+
 /** Empty strings count as unset, so `FOO=` in a .env file falls back to the default. */
 function pick(env: Env, ...names: string[]): string | undefined {
   for (const name of names) {
@@ -165,7 +171,7 @@ function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject
   const variable = String(issue?.path[0] ?? 'configuration');
   const expectation =
     issue?.code === 'invalid_type'
-      ? 'is required'
+      ? (REQUIRED_HINTS[variable] ?? 'is required')
       : (issue?.message ?? 'is invalid').replace(/^Invalid input: /, '');
   throw new ConfigError(variable, expectation);
 }
