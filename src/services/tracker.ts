@@ -228,37 +228,34 @@ export function createTracker(options: TrackerOptions): Tracker {
       case 'channel_lost': {
         needsRepublish.delete(subKey(sub));
         log.info({ outcome: outcome.kind }, 'progress message gone; this channel stops receiving updates');
-        const state = outcome.kind === 'message_deleted' ? 'message_deleted' : 'channel_lost';
-        if (holdsTaskLock) await dropSubscriptionLocked(sub, state);
-        else await taskLock.run(sub.taskId, () => dropSubscriptionLocked(sub, state));
+        if (holdsTaskLock) await dropSubscriptionLocked(sub);
+        else await taskLock.run(sub.taskId, () => dropSubscriptionLocked(sub));
         return;
       }
     }
   }
 
-  /** Marks a subscription inactive; a task nobody watches any more stops being polled. Needs the task lock. */
-  async function dropSubscriptionLocked(
-    sub: SubscriptionRecord,
-    state: 'message_deleted' | 'channel_lost' | 'stopped',
-    stoppedBy?: string,
-  ): Promise<void> {
-    const current = await store.getSubscription(sub.taskId, sub.channelId);
-    if (current) {
-      await store.putSubscription({ ...current, state, ...(stoppedBy ? { stoppedBy } : {}) });
-    }
+  /**
+   * Forgets a channel's subscription (stopped, message deleted, channel lost); a task nobody watches any
+   * more stops being polled. The task lets go of the channel first, so a crash in between leaves only an
+   * orphan record that nothing reads. Needs the task lock.
+   */
+  async function dropSubscriptionLocked(sub: SubscriptionRecord): Promise<void> {
     const task = await store.getTask(sub.taskId);
-    if (!task) return;
-    const channelIds = task.channelIds.filter((id) => id !== sub.channelId);
-    const next: TaskRecord = { ...task, channelIds };
-    if (channelIds.length === 0 && task.state === 'active') {
-      next.state = 'ended';
-      next.endReason = 'untracked';
-      await store.putTask(next);
-      await store.setActive(task.id, false);
-      queue?.unschedule(task.id);
-    } else {
-      await store.putTask(next);
+    if (task) {
+      const channelIds = task.channelIds.filter((id) => id !== sub.channelId);
+      const next: TaskRecord = { ...task, channelIds };
+      if (channelIds.length === 0 && task.state === 'active') {
+        next.state = 'ended';
+        next.endReason = 'untracked';
+        await store.putTask(next);
+        await store.setActive(task.id, false);
+        queue?.unschedule(task.id);
+      } else {
+        await store.putTask(next);
+      }
     }
+    await store.deleteSubscription(sub.taskId, sub.channelId);
   }
 
   async function activeSubscriptions(task: TaskRecord): Promise<SubscriptionRecord[]> {
@@ -320,6 +317,9 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (finished) {
       await store.setActive(ended.id, false);
       queue?.unschedule(ended.id);
+      // Nothing reads a finished task's subscriptions again (its buttons are gone): free the channel lists.
+      for (const sub of await store.subscriptionsOf(ended.id))
+        await store.deleteSubscription(sub.taskId, sub.channelId);
     }
     return finished;
   }
@@ -484,7 +484,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       const sub = await store.getSubscription(checked.id, channelId);
       if (!sub || sub.state !== 'active') return { kind: 'not_tracked' };
       const task = await store.getTask(checked.id);
-      await taskLock.run(checked.id, () => dropSubscriptionLocked(sub, 'stopped', byUserId));
+      await taskLock.run(checked.id, () => dropSubscriptionLocked(sub));
       const stopped: SubscriptionRecord = { ...sub, state: 'stopped', stoppedBy: byUserId };
       if (task && sub.messageId !== undefined) {
         // The message keeps its last reading and says who stopped it.

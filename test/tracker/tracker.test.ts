@@ -17,6 +17,7 @@ import {
 import type { VideoApiClient } from '../../src/services/video-api/client.js';
 import { VideoApiError } from '../../src/services/video-api/errors.js';
 import type { VideoSnapshot } from '../../src/services/video-api/types.js';
+import { snapshot as baseSnapshot } from '../render/fixtures.js';
 import { createManualClock, type ManualClock } from '../support/manual-clock.js';
 
 /**
@@ -24,27 +25,9 @@ import { createManualClock, type ManualClock } from '../support/manual-clock.js'
  * what gets posted, edited and ended, independent of Discord.
  */
 
+/** A queued task with the render fixtures' facts. */
 function snapshot(id: string, overrides: Partial<VideoSnapshot> = {}): VideoSnapshot {
-  return {
-    id,
-    status: 'queued',
-    rawStatus: 'queued',
-    progress: 0,
-    videoUrl: undefined,
-    failure: undefined,
-    model: 'sora-2',
-    size: '1280x720',
-    durationSeconds: 8,
-    prompt: 'a cat',
-    enhancedPrompt: undefined,
-    createdAt: undefined,
-    completedAt: undefined,
-    expiresAt: undefined,
-    statusUpdatedAt: undefined,
-    queuePosition: undefined,
-    estimatedWaitSeconds: undefined,
-    ...overrides,
-  };
+  return baseSnapshot({ id, status: 'queued', rawStatus: 'queued', progress: 0, ...overrides });
 }
 
 function scriptedApi() {
@@ -269,7 +252,7 @@ describe('tracker', () => {
     );
     await tracker.poll('video_abc');
     await tracker.settled();
-    expect((await store.getSubscription('video_abc', request().channelId))?.state).toBe('message_deleted');
+    expect(await store.getSubscription('video_abc', request().channelId)).toBeUndefined();
     expect(await store.activeTaskIds()).toEqual([]);
     expect(queue.scheduled.has('video_abc')).toBe(false);
   });
