@@ -31,7 +31,7 @@ export const DM_UPLOAD_LIMIT = 10 * MiB;
 
 /** A file name Discord and players accept, from any task id. */
 export function videoFileName(taskId: string): string {
-  return `sora-${taskId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}.mp4`;
+  return `${taskId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}.mp4`;
 }
 
 async function videoFile(taskId: string, content: ResultContent): Promise<RawFile[]> {
