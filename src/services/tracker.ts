@@ -203,8 +203,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     task: TaskRecord,
     final: boolean,
     holdsTaskLock: boolean,
-  ): Promise<void> {
-    if (sub.state !== 'active' || sub.messageId === undefined) return;
+  ): Promise<boolean> {
+    if (sub.state !== 'active' || sub.messageId === undefined) return true;
     const outcome = await publisher.update(sub, task, { final });
     const log = logger.child({ taskId: sub.taskId, channelId: sub.channelId, guildId: sub.guildId });
     switch (outcome.kind) {
@@ -214,23 +214,23 @@ export function createTracker(options: TrackerOptions): Tracker {
           const current = await store.getSubscription(sub.taskId, sub.channelId);
           if (current) await store.putSubscription({ ...current, lastRenderedHash: outcome.hash });
         });
-        return;
+        return true;
       }
       case 'unchanged':
       case 'superseded':
         needsRepublish.delete(subKey(sub));
-        return;
+        return true;
       case 'failed':
         needsRepublish.add(subKey(sub));
         log.warn('progress message update failed; will retry with the next poll');
-        return;
+        return false;
       case 'message_deleted':
       case 'channel_lost': {
         needsRepublish.delete(subKey(sub));
         log.info({ outcome: outcome.kind }, 'progress message gone; this channel stops receiving updates');
         if (holdsTaskLock) await dropSubscriptionLocked(sub);
         else await taskLock.run(sub.taskId, () => dropSubscriptionLocked(sub));
-        return;
+        return true;
       }
     }
   }
@@ -264,25 +264,28 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
 
   /** Publishes still running, so shutdown and tests can wait for them. */
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Set<Promise<unknown>>();
 
   /**
    * Hands a task to its channels. Progress ticks are not awaited: a poll must not hold its slot while
-   * Discord's pacing waits. Final states are awaited, so a task leaves the active index only once shown.
+   * Discord's pacing waits. Final states are awaited, so a task leaves the active index only once shown:
+   * resolves false when a final write failed and must be retried.
    */
-  async function fanOut(task: TaskRecord, changed: boolean, final: boolean): Promise<void> {
+  async function fanOut(task: TaskRecord, changed: boolean, final: boolean): Promise<boolean> {
     const subs = await activeSubscriptions(task);
     const writes = subs
       .filter((sub) => changed || final || needsRepublish.has(subKey(sub)))
       .map((sub) => {
         const write = publishTo(sub, task, final, final).catch((error: unknown) => {
           logger.error({ err: error, taskId: sub.taskId, channelId: sub.channelId }, 'publishing failed');
+          return false;
         });
         inFlight.add(write);
         void write.finally(() => inFlight.delete(write));
         return write;
       });
-    if (final) await Promise.all(writes);
+    if (!final) return true;
+    return (await Promise.all(writes)).every(Boolean);
   }
 
   /**
@@ -306,14 +309,15 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
     }
     const latest = (await store.getTask(ended.id)) ?? ended;
-    const startedAt = latest.delivery?.startedAt ?? clock.now();
-    const finished =
-      !options.delivery ||
-      latest.delivery?.finishedAt !== undefined ||
-      latest.endReason === 'untracked' ||
-      clock.now() - startedAt >= limits.deliveryGiveUpMs;
     // The final state, with a link to the result message once there is one.
-    await fanOut(latest, true, true);
+    const shown = await fanOut(latest, true, true);
+    const delivered =
+      !options.delivery || latest.delivery?.finishedAt !== undefined || latest.endReason === 'untracked';
+    const startedAt = latest.delivery?.startedAt ?? latest.lastPolledAt ?? clock.now();
+    const givenUp = clock.now() - startedAt >= limits.deliveryGiveUpMs;
+    const finished = (shown && delivered) || givenUp;
+    if (givenUp && !(shown && delivered))
+      logger.warn({ taskId: ended.id }, 'giving up on delivering this task');
     if (finished) {
       await store.setActive(ended.id, false);
       queue?.unschedule(ended.id);

@@ -185,6 +185,21 @@ describe('tracker', () => {
     expect(queue.scheduled.has('video_abc')).toBe(false);
   });
 
+  it('keeps a task whose final state could not be shown, and shows it on the next poll', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    api.answers.set('video_abc', snapshot('video_abc', { status: 'failed', rawStatus: 'failed' }));
+    pub.nextUpdate.push({ kind: 'failed' });
+    expect(await tracker.poll('video_abc')).toBe('unchanged');
+    expect(await store.activeTaskIds()).toEqual(['video_abc']);
+    api.calls.length = 0;
+
+    expect(await tracker.poll('video_abc')).toBe('terminal');
+    expect(api.calls).toEqual([]); // an ended task is not asked about again
+    expect(pub.updates.at(-1)).toMatchObject({ final: true, task: { endReason: 'failed' } });
+    expect(await store.activeTaskIds()).toEqual([]);
+  });
+
   it('polls a task tracked in two channels once and updates both messages', async () => {
     api.answers.set('video_abc', snapshot('video_abc'));
     await tracker.track(request());
