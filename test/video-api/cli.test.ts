@@ -178,7 +178,9 @@ describe.concurrent('npm run status', () => {
   it('a missing key exits 4 with one line naming the variable', async () => {
     const { code, stderr } = await runCli('status', ['video_blocked'], { SORA_API_KEY: undefined }).done;
     expect(code).toBe(4);
-    expect(stderr.trim().split('\n')).toEqual(['Configuration error: SORA_API_KEY is required']);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Configuration error: SORA_API_KEY is required: the API key/),
+    ]);
   });
 
   it('an unreachable API exits 5', async () => {
