@@ -22,6 +22,7 @@ import {
 } from '../fake-discord/index.js';
 import type { FakeMessage } from '../fake-discord/index.js';
 import { startFakeVideoApi, type FakeVideoApi } from '../fake-video-api/index.js';
+import type { Clock } from '../../src/services/clock.js';
 
 export const API_KEY = 'sk-e2e-test-key-0123456789abcdef';
 
@@ -72,11 +73,19 @@ export function useStack() {
   });
 
   return async function createStack(
-    options: { guildLocale?: string; store?: 'sqlite' | 'memory' } = {},
+    options: {
+      guildLocale?: string;
+      store?: 'sqlite' | 'memory';
+      /** The fake API's clock: a manual one lets a test move tasks on exactly when it wants. */
+      apiClock?: Clock;
+    } = {},
   ): Promise<Stack> {
     const discord = await startFakeDiscord();
     cleanups.push(() => discord.close());
-    const api = await startFakeVideoApi({ apiKey: API_KEY });
+    const api = await startFakeVideoApi({
+      apiKey: API_KEY,
+      ...(options.apiClock ? { clock: options.apiClock } : {}),
+    });
     cleanups.push(() => api.close());
     const dataDir = await mkdtemp(join(tmpdir(), 'sora-e2e-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));

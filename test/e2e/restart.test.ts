@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { rampSteps } from '../fake-video-api/index.js';
 import { API_KEY, embedText, freePort, useStack } from './harness.js';
 import { spawnBot, type BotProcess } from './process.js';
+import { createManualClock } from '../support/manual-clock.js';
 
 /**
  * The bot as a real process: killed with SIGKILL mid-task and started again on the same SQLite file, it
@@ -18,8 +18,17 @@ describe('the bot process', () => {
   };
 
   it('resumes after kill -9: the same message goes on being edited, nothing is posted twice', async () => {
-    const stack = await createStack();
-    stack.api.addTask({ id: 'video_restart', steps: rampSteps(6_000, { steps: 6 }) });
+    // The task moves on only when the test says so, however slow the machine is.
+    const apiClock = createManualClock(Date.now());
+    const stack = await createStack({ apiClock });
+    stack.api.addTask({
+      id: 'video_restart',
+      steps: [
+        { atMs: 0, status: 'in_progress', progress: 10 },
+        { atMs: 1_000, status: 'in_progress', progress: 50 },
+        { atMs: 2_000, status: 'completed', progress: 100 },
+      ],
+    });
     const commandsRegistered = () => stack.discord.commands.global().length > 0;
 
     try {
@@ -32,21 +41,23 @@ describe('the bot process', () => {
         .sora('track', { id: 'video_restart' })
         .waitForOriginal((m) => m.current.content.includes('Tracking'));
       const [message] = stack.botMessages();
-      await stack.discord.waitFor(() => message!.versions.length >= 2, {
-        description: 'a first edit',
-        timeoutMs: 10_000,
-      });
+      expect(embedText(message!)).toMatch(/10%/);
 
       expect(await first.kill('SIGKILL')).toBe('SIGKILL');
       const versionsAtKill = message!.versions.length;
-      expect(embedText(message!)).not.toMatch(/Completed/);
+      await apiClock.advance(1_000);
 
       start(stack.env);
-      await stack.discord.waitFor(() => /Completed/.test(embedText(message!)), {
-        description: 'the restarted bot to bring the same message to Completed',
+      await stack.discord.waitFor(() => /50%/.test(embedText(message!)), {
+        description: 'the restarted bot to edit the same message',
         timeoutMs: 20_000,
       });
       expect(message!.versions.length).toBeGreaterThan(versionsAtKill);
+      await apiClock.advance(1_000);
+      await stack.discord.waitFor(() => /Completed/.test(embedText(message!)), {
+        description: 'the same message to reach Completed',
+        timeoutMs: 20_000,
+      });
       // One progress message and, once delivered, one result replying to it: nothing posted twice.
       await stack.discord.waitFor(() => stack.botMessages().length === 2, {
         description: 'the result message',
