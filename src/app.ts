@@ -14,6 +14,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createSystemClock, type Clock } from './services/clock.js';
 import { createDelivery } from './services/delivery.js';
 import { createEditPacer } from './services/edit-pacer.js';
+import { createPollCadence } from './services/poll-cadence.js';
 import { createPollScheduler, type PollScheduler } from './services/poll-scheduler.js';
 import { createTrackingStore, type TrackingStore } from './services/store/index.js';
 import { createTracker, type Tracker } from './services/tracker.js';
@@ -69,12 +70,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     }),
   });
 
+  // Learns each task's refresh beat from what the API answers, to poll just after the next refresh.
+  const cadence = createPollCadence({ clock, backlogMs: () => pacer.backlogMs() });
+
   const instrumentedApi = (api: VideoApiClient): VideoApiClient => ({
     async getVideo(id, opts) {
       const end = metrics.apiRequestSeconds.startTimer({ operation: 'get_video' });
       try {
         const snapshot = await api.getVideo(id, opts);
         end({ outcome: 'ok' });
+        cadence.observe(id, snapshot, clock.now());
         return snapshot;
       } catch (error) {
         end({ outcome: error instanceof VideoApiError ? error.kind : 'error' });
@@ -146,6 +151,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       refreshCooldownMs: 5_000,
       deliveryGiveUpMs: 60 * 60_000,
     },
+    firstPollAt: (task, now) => cadence.firstPollAt(task.id, task.snapshot, now),
     metrics: {
       pollFinished(outcome, seconds) {
         metrics.polls.inc({ outcome });
@@ -162,7 +168,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxInFlight: config.maxInFlight,
     jitterRatio: 0.1,
     random,
-    poll: (taskId, signal) => tracker.poll(taskId, signal),
+    nextDelay: cadence.nextDelay,
+    forget: (taskId) => cadence.forget(taskId),
+    poll: (taskId, signal, release) => tracker.poll(taskId, signal, release),
   });
   tracker.attach(scheduler);
   trackedNow = () => scheduler.size;
@@ -223,8 +231,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       // The store may be down at start (Redis restarting): keep trying, nothing is polled until it answers.
       for (let attempt = 0; accepting; attempt += 1) {
         try {
-          await tracker.resume(scheduler);
+          // Polling starts at once: tasks resumed first are polled while the rest is still being resumed.
           scheduler.start();
+          await tracker.resume(scheduler);
           return;
         } catch (error) {
           const retryInMs = Math.min(30_000, 1_000 * 2 ** attempt);

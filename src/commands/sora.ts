@@ -6,10 +6,12 @@ import {
   type InteractionEditReplyOptions,
 } from 'discord.js';
 import type { InteractionHandlers } from '../discord/interactions.js';
+import { createTranslator } from '../i18n/index.js';
 import type { Logger } from '../logger.js';
 import {
   REQUIRED_CHANNEL_PERMISSIONS,
   messageUrl,
+  noMentions,
   renderError,
   renderLimitReached,
   renderList,
@@ -19,6 +21,7 @@ import {
   renderTrackedReply,
   renderUnsupportedChannel,
   renderUntrackedReply,
+  userMention,
   type ChannelPermission,
   type MessagePayload,
   type TextPayload,
@@ -59,6 +62,16 @@ function toEditReply(payload: TextPayload | MessagePayload): InteractionEditRepl
   };
 }
 
+/**
+ * An option's text as typed, '' when it is missing. Read without the type check of `getString`: a
+ * stale registration (an old definition still deployed) may send it missing or with another type, and
+ * the caller then gets "not a valid task id" rather than "something went wrong".
+ */
+function textOption(interaction: GuildCommand, name: string): string {
+  const value = interaction.options.get(name)?.value;
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
 function apiErrorReply(error: unknown, locale: string, taskId: string): TextPayload {
   if (error instanceof VideoApiError) {
     return renderError(error.kind, locale, { taskId, retryAfterMs: error.retryAfterMs });
@@ -75,8 +88,8 @@ export function createSoraHandlers(options: {
 
   async function track(interaction: GuildCommand): Promise<void> {
     const locale = interaction.locale;
-    const taskId = interaction.options.getString('id', true).trim();
-    const notify = interaction.options.getBoolean('notify') ?? false;
+    const taskId = textOption(interaction, 'id');
+    const notify = interaction.options.get('notify')?.value === true;
 
     const channelType = interaction.channel?.type;
     if (channelType !== undefined && !POSTABLE_TYPES.has(channelType)) {
@@ -163,7 +176,7 @@ export function createSoraHandlers(options: {
 
   async function status(interaction: GuildCommand): Promise<void> {
     const locale = interaction.locale;
-    const taskId = interaction.options.getString('id', true).trim();
+    const taskId = textOption(interaction, 'id');
     try {
       const result = await tracker.snapshot(taskId);
       if (result.kind === 'invalid_id') {
@@ -178,7 +191,23 @@ export function createSoraHandlers(options: {
 
   async function untrack(interaction: GuildCommand): Promise<void> {
     const locale = interaction.locale;
-    const taskId = interaction.options.getString('id', true).trim();
+    const taskId = textOption(interaction, 'id');
+    // As with the ⏹️ button: only the requester, or someone who may manage messages here, stops it.
+    const tracked = await tracker.subscription(taskId, interaction.channelId);
+    if (
+      tracked &&
+      tracked.requesterId !== interaction.user.id &&
+      !interaction.memberPermissions.has('ManageMessages')
+    ) {
+      const tr = createTranslator(locale);
+      await interaction.editReply(
+        toEditReply({
+          content: tr('button.stopRefused', { user: userMention(tracked.requesterId) }),
+          allowed_mentions: noMentions(),
+        }),
+      );
+      return;
+    }
     const result = await tracker.untrack(taskId, interaction.channelId, interaction.user.id);
     const reply =
       result.kind === 'untracked'

@@ -75,8 +75,8 @@ export function createProgressPublisher(options: {
     update(sub, task, { final }): Promise<PublishOutcome> {
       const messageId = sub.messageId;
       if (messageId === undefined) return Promise.resolve({ kind: 'unchanged' });
-      const payload = renderProgressMessage(progressView(sub, task), clock.now());
-      const hash = visibleHash(payload);
+      const renderedAt = clock.now();
+      const hash = visibleHash(renderProgressMessage(progressView(sub, task), renderedAt));
       if (hash === sub.lastRenderedHash) return Promise.resolve({ kind: 'unchanged' });
 
       const key = `${sub.channelId}:${messageId}`;
@@ -84,12 +84,14 @@ export function createProgressPublisher(options: {
         pacer.submit({
           channelId: sub.channelId,
           key,
-          priority: final ? 'final' : 'progress',
+          priority: final ? 'ending' : 'progress',
           ...(sub.messageCreatedAt !== undefined ? { targetCreatedAt: sub.messageCreatedAt } : {}),
           // Replaced by a newer state of the same message, or dropped at shutdown (retried after restart).
           dropped: (reason) => settle(reason === 'replaced' ? { kind: 'superseded' } : { kind: 'failed' }),
           run: async () => {
             try {
+              // Rendered again rather than kept: thousands of edits may wait when Discord is busy.
+              const payload = renderProgressMessage(progressView(sub, task), renderedAt);
               await port.editMessage(sub.channelId, messageId, payload);
               settle({ kind: 'published', hash });
             } catch (error) {

@@ -22,13 +22,26 @@ export function neutraliseMentions(text: string): string {
   return text.replace(/@(everyone|here)/gi, `@${ZERO_WIDTH_SPACE}$1`).replace(/<@/g, `<@${ZERO_WIDTH_SPACE}`);
 }
 
+/** Direction overrides and isolates: they make text read differently from what it is (`exe.jpg`). */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
 /**
  * Untrusted text (prompts, reasons, raw statuses) made safe to show inside markdown: clipped to
- * `maxSource` characters first, blank-line floods collapsed, every markdown construct escaped (including
- * headings, lists, quotes and masked links) and mentions broken.
+ * `maxSource` characters first, blank-line floods collapsed, control and direction-override characters
+ * removed, every markdown construct escaped (including headings, lists, quotes and masked links) and
+ * mentions broken.
  */
 export function escapeUntrusted(text: string, maxSource: number): string {
-  const source = clip(text.replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n'), maxSource);
+  const source = clip(
+    text
+      .replace(/\r\n?/g, '\n')
+      .replace(CONTROL_CHARACTERS, '')
+      .replace(BIDI_CONTROLS, '')
+      .replace(/\n{3,}/g, '\n\n'),
+    maxSource,
+  );
   const escaped = escapeMarkdown(source, {
     heading: true,
     bulletedList: true,
@@ -44,10 +57,15 @@ export function escapeUntrusted(text: string, maxSource: number): string {
 
 /**
  * Untrusted text as inline code: backticks cannot be escaped inside code, so they become a look-alike;
- * line breaks become spaces.
+ * line breaks become spaces; invisible characters (controls, direction overrides, zero-width) show as �,
+ * so what is quoted back (a refused task id) is what was typed, not what it pretends to be.
  */
 export function inlineCode(text: string, maxSource: number): string {
-  const flat = clip(text, maxSource).replace(/`/g, 'ˋ').replace(/\s+/g, ' ').trim();
+  const flat = clip(text, maxSource)
+    .replace(/`/g, 'ˋ')
+    .replace(/\s+/g, ' ')
+    .replace(/[\p{Cc}\p{Cf}]/gu, '\ufffd')
+    .trim();
   return flat === '' ? '' : `\`${neutraliseMentions(flat)}\``;
 }
 

@@ -231,10 +231,10 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         task = { ...task, delivery: { ...task.delivery, startedAt: clock.now() } };
         await store.putTask(task);
       }
-      const subs = (await store.subscriptionsOf(task.id)).filter(
-        (sub) =>
-          sub.state === 'active' && sub.messageId !== undefined && task.channelIds.includes(sub.channelId),
+      const tracking = (await store.subscriptionsOf(task.id)).filter(
+        (sub) => sub.state === 'active' && task.channelIds.includes(sub.channelId),
       );
+      const subs = tracking.filter((sub) => sub.messageId !== undefined);
       const channelsToPost = subs.filter((sub) => sub.delivery?.state !== 'posted');
       const recipients = dmRecipients(subs);
       const dmsToSend = [...recipients.keys()].filter((userId) => {
@@ -242,8 +242,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         return state !== 'sent' && state !== 'closed';
       });
       const hasResult = task.endReason === 'completed' || task.endReason === 'failed';
+      // A channel whose progress message is not posted yet (a crash cut its create short) gets its result
+      // once it is: until then delivery is not finished.
+      const awaitingMessage = hasResult && tracking.length > subs.length;
       if ((!hasResult || channelsToPost.length === 0) && dmsToSend.length === 0) {
-        await markFinished(task);
+        if (!awaitingMessage) await markFinished(task);
         return;
       }
 
@@ -322,9 +325,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         (sub) =>
           hasResult &&
           sub.state === 'active' &&
-          sub.messageId !== undefined &&
           latest.channelIds.includes(sub.channelId) &&
-          sub.delivery?.state !== 'posted',
+          (sub.messageId === undefined || sub.delivery?.state !== 'posted'),
       );
       const dmsPending = dmsToSend.some((userId) => {
         const state = latest.delivery?.dms?.[userId]?.state;

@@ -8,8 +8,11 @@ export interface PacedWrite {
   channelId: string;
   /** Identity for coalescing, e.g. `channelId:messageId`: a newer write with the same key replaces this one. */
   key: string;
-  /** Results and final states go before progress ticks when the budget is short. */
-  priority: 'final' | 'progress';
+  /**
+   * The order when the budget is short: `final` writes (results, DMs) first, then `ending` ones (the
+   * last state of a progress message), then `progress` ticks; first come first served within each.
+   */
+  priority: WritePriority;
   /** When the target message was created, for Discord's stricter limit on messages older than an hour. */
   targetCreatedAt?: number;
   /** Performs the write. A throw is logged and not retried here: the caller decides. */
@@ -17,6 +20,8 @@ export interface PacedWrite {
   /** Called when the pacer discards this write unrun: a newer one replaced it, or the pacer stopped. */
   dropped?(reason: 'replaced' | 'stopped'): void;
 }
+
+export type WritePriority = 'final' | 'ending' | 'progress';
 
 export interface RateWindow {
   limit: number;
@@ -30,9 +35,15 @@ export interface EditPacerOptions {
   perChannel?: RateWindow;
   /** Edits of messages older than `ageMs`, per channel. Default 3 per 6000 ms, age 1 hour. */
   oldMessage?: RateWindow & { ageMs: number };
-  /** Across all channels; keep below Discord's 50/s. Default 45 per 1000 ms. */
+  /**
+   * Across all channels; keep below Discord's 50/s. Counted like the per-channel window, from when each
+   * write finished, so however late a request arrives no second holds more. Default 45 per 1000 ms.
+   */
   global?: RateWindow;
-  /** A progress write waiting this long goes before finals queued after it, so it never starves. Default 30 s. */
+  /**
+   * A progress write waiting this long goes before finals and endings queued after it, so it never
+   * starves. Default 30 s.
+   */
   maxProgressWaitMs?: number;
 }
 
@@ -42,6 +53,11 @@ export interface EditPacer {
   penalize(channelId: string, retryAfterMs: number): void;
   /** Writes queued or running. */
   pending(): number;
+  /**
+   * How long the writes queued now take to go out at the global rate: roughly how long a new progress
+   * write waits. Lets the poller see when Discord cannot show changes as fast as they come.
+   */
+  backlogMs(): number;
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void>;
   /** Drops queued writes and waits up to `graceMs` (default 5000) for running ones. */
@@ -49,16 +65,16 @@ export interface EditPacer {
 }
 
 /**
- * A sliding-window counter. A write holds a slot from the moment it starts; a `trackCompletion` window
- * counts it from when it finished (Discord counts arrival, which lies somewhere in between), the others
- * from when it started.
+ * A sliding-window counter. A write holds a slot from the moment it starts until a window after it
+ * finished: Discord counts its arrival, which lies somewhere in between, so however late requests
+ * arrive no window of Discord's can hold more than `limit` of them.
  */
 interface SlidingWindow {
   readonly limit: number;
   readonly windowMs: number;
-  /** Writes started and not finished (completion-tracked windows only). */
+  /** Writes started and not finished. */
   active: number;
-  /** Ascending times at which counted writes started or finished. */
+  /** Ascending times at which counted writes finished. */
   readonly times: number[];
 }
 
@@ -93,12 +109,13 @@ interface QueuedWrite {
 
 interface ChannelState {
   readonly id: string;
-  /** Insertion-ordered: FIFO within each priority. */
-  readonly finals: Map<string, QueuedWrite>;
-  readonly progress: Map<string, QueuedWrite>;
+  /** One queue per priority, insertion-ordered: FIFO within each. */
+  readonly queues: Record<WritePriority, Map<string, QueuedWrite>>;
   /** One write at a time per channel: edits of one message land in order, and Discord serialises anyway. */
   writing: boolean;
   blockedUntil: number;
+  /** When a progress write last started here: a waiting one jumps the queue at most once per maxProgressWaitMs. */
+  progressWrittenAt: number;
   readonly recent: SlidingWindow;
   readonly recentOld: SlidingWindow;
 }
@@ -131,10 +148,10 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
     if (!state) {
       state = {
         id: channelId,
-        finals: new Map(),
-        progress: new Map(),
+        queues: { final: new Map(), ending: new Map(), progress: new Map() },
         writing: false,
         blockedUntil: -Infinity,
+        progressWrittenAt: -Infinity,
         recent: createWindow(perChannel),
         recentOld: createWindow(oldMessage),
       };
@@ -163,13 +180,18 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
       if (state) makeReady(state);
     }
     let globalFreeAt = now;
-    for (const state of ready) {
-      globalFreeAt = freeAt(global, now);
+    // When the global budget is short, channels with results go first, then those with final states.
+    for (const pass of PASSES) {
+      for (const state of ready) {
+        if (!pass(state)) continue;
+        globalFreeAt = freeAt(global, now);
+        if (globalFreeAt > now) break;
+        ready.delete(state);
+        const choice = chooseWrite(state, now);
+        if (choice.write) startWrite(state, choice.write, now);
+        else park(state, choice.retryAt, now);
+      }
       if (globalFreeAt > now) break;
-      ready.delete(state);
-      const choice = chooseWrite(state, now);
-      if (choice.write) startWrite(state, choice.write, now);
-      else park(state, choice.retryAt, now);
     }
     wake.wakeAt(ready.size > 0 ? Math.min(globalFreeAt, waiting.peekPriority()) : waiting.peekPriority());
   }
@@ -182,13 +204,16 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
     if (channelFreeAt > now) return { retryAt: channelFreeAt };
     const oldFreeAt = freeAt(state.recentOld, now);
     const oldAllowed = oldFreeAt <= now;
-    const finalHead = first(state.finals);
-    const progressHead = first(state.progress);
+    const { final, ending, progress } = state.queues;
+    const progressHead = first(progress);
+    const urgentHeads = [first(final), first(ending)].filter((head) => head !== undefined);
+    // Under a steady overload every progress write is old: letting each jump ahead would undo the order.
     const progressStarving =
       progressHead !== undefined &&
       progressHead.queuedAt + maxProgressWaitMs <= now &&
-      (finalHead === undefined || progressHead.queuedAt < finalHead.queuedAt);
-    const order = progressStarving ? [state.progress, state.finals] : [state.finals, state.progress];
+      state.progressWrittenAt + maxProgressWaitMs <= now &&
+      urgentHeads.every((head) => progressHead.queuedAt < head.queuedAt);
+    const order = progressStarving ? [progress, final, ending] : [final, ending, progress];
     for (const queue of order) {
       for (const queued of queue.values()) {
         // A full old-message bucket holds back only old messages; the others may go.
@@ -200,7 +225,7 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
 
   /** Puts a channel aside until it can write again, or forgets it once idle and its history expired. */
   function park(state: ChannelState, retryAt: number, now: number): void {
-    if (state.finals.size + state.progress.size > 0) {
+    if (queuedIn(state) > 0) {
       if (Number.isFinite(retryAt)) waiting.set(state.id, retryAt);
       return;
     }
@@ -211,19 +236,22 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
 
   function startWrite(state: ChannelState, queued: QueuedWrite, now: number): void {
     const { write } = queued;
-    (write.priority === 'final' ? state.finals : state.progress).delete(write.key);
+    state.queues[write.priority].delete(write.key);
+    if (write.priority === 'progress') state.progressWrittenAt = now;
     queuedKeys.delete(write.key);
     queuedCount -= 1;
     const old = isOld(write, now);
     state.writing = true;
     state.recent.active += 1;
+    global.active += 1;
     if (old) state.recentOld.active += 1;
-    global.times.push(now);
     const settled = runWrite(write).finally(() => {
       const finishedAt = clock.now();
       state.writing = false;
       state.recent.active -= 1;
       state.recent.times.push(finishedAt);
+      global.active -= 1;
+      global.times.push(finishedAt);
       if (old) {
         state.recentOld.active -= 1;
         state.recentOld.times.push(finishedAt);
@@ -274,15 +302,10 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
       let queuedAt = now;
       const previousChannel = queuedKeys.get(write.key);
       if (previousChannel) {
-        const queue = previousChannel.finals.has(write.key)
-          ? previousChannel.finals
-          : previousChannel.progress;
+        const queue = Object.values(previousChannel.queues).find((q) => q.has(write.key))!;
         const previous = queue.get(write.key)!;
         drop(previous.write, 'replaced');
-        if (
-          previousChannel.id === write.channelId &&
-          (queue === previousChannel.finals) === (write.priority === 'final')
-        ) {
+        if (previousChannel.id === write.channelId && queue === previousChannel.queues[write.priority]) {
           previous.write = write; // latest wins, in the place the key already had
           return;
         }
@@ -291,7 +314,7 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
         queuedAt = previous.queuedAt;
       }
       const state = channel(write.channelId);
-      (write.priority === 'final' ? state.finals : state.progress).set(write.key, { write, queuedAt });
+      state.queues[write.priority].set(write.key, { write, queuedAt });
       queuedKeys.set(write.key, state);
       queuedCount += 1;
       makeReady(state);
@@ -311,6 +334,8 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
 
     pending: () => queuedCount + runningWrites.size,
 
+    backlogMs: () => (queuedCount * global.windowMs) / global.limit,
+
     idle() {
       if (queuedCount + runningWrites.size === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
@@ -322,7 +347,7 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
         wake.cancel();
         let dropped = 0;
         for (const state of channels.values()) {
-          for (const queue of [state.finals, state.progress]) {
+          for (const queue of Object.values(state.queues)) {
             for (const queued of queue.values()) drop(queued.write, 'stopped');
             dropped += queue.size;
             queue.clear();
@@ -342,6 +367,17 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
       for (const resolve of idleWaiters.splice(0)) resolve();
     },
   };
+}
+
+/** The order in which ready channels are served: by the most urgent write each has waiting. */
+const PASSES: readonly ((state: ChannelState) => boolean)[] = [
+  (state) => state.queues.final.size > 0,
+  (state) => state.queues.ending.size > 0,
+  () => true,
+];
+
+function queuedIn(state: ChannelState): number {
+  return state.queues.final.size + state.queues.ending.size + state.queues.progress.size;
 }
 
 function first<V>(map: Map<string, V>): V | undefined {

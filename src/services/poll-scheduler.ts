@@ -35,7 +35,7 @@ export interface PollSchedulerOptions {
   minIntervalMs: number;
   /** POLL_MAX_INTERVAL_MS: where backoff stops. */
   maxIntervalMs: number;
-  /** Cap on polls running at once. */
+  /** Cap on polls running at once; a poll that calls its `release` stops counting against it. */
   maxInFlight: number;
   /** Spread of each built-in delay, e.g. 0.1 → ±10 %. Default 0.1. */
   jitterRatio?: number;
@@ -43,11 +43,15 @@ export interface PollSchedulerOptions {
   backoffFactor?: number;
   random?: () => number;
   nextDelay?: PollDelayStrategy;
+  /** Called when a task leaves the schedule (it ended or was unscheduled), so a strategy can forget it. */
+  forget?: (taskId: string) => void;
   /**
    * One poll of a task (the tracker implements it: fetch, store, fan out). It should return 'terminal' for
    * a task that has ended, including one the API no longer knows. Errors are handled here and never escape.
+   * `release` hands the poll's slot to the next one while the poll finishes work that does not need the
+   * API (showing a task's end waits for Discord); the task is still not polled again before it settles.
    */
-  poll(taskId: string, signal: AbortSignal): Promise<PollOutcome>;
+  poll(taskId: string, signal: AbortSignal, release: () => void): Promise<PollOutcome>;
 }
 
 export interface PollScheduler {
@@ -106,6 +110,8 @@ interface TrackedTask {
   /** The poll in flight; it never rejects. */
   running: Promise<PollOutcome | undefined> | undefined;
   controller: AbortController | undefined;
+  /** The running poll counts against maxInFlight. */
+  holdsSlot: boolean;
   /** A due time asked for by schedule() while a poll was in flight, applied when it settles. */
   requestedDueAt: number | undefined;
   /** pollNow() callers waiting for the task's next poll to start and finish. */
@@ -137,6 +143,8 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
   const due = createKeyedMinHeap<string>();
   /** Polls running, also for tasks unscheduled meanwhile: a task is never polled twice at once. */
   const inFlight = new Map<string, TrackedTask>();
+  /** Polls in flight that still count against maxInFlight. */
+  let slotsUsed = 0;
   const wake = createWakeTimer(clock, pump);
   let running = false;
   let pausedUntil = 0;
@@ -165,12 +173,12 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
       spreadBacklogOnResume = false;
       spreadBacklog(now);
     }
-    while (inFlight.size < maxInFlight && due.peekPriority() <= now) {
+    while (slotsUsed < maxInFlight && due.peekPriority() <= now) {
       const task = tasks.get(due.pop()!);
       if (task) startPoll(task);
     }
-    // A full house needs no timer: the next poll to settle pumps again.
-    if (inFlight.size < maxInFlight) wake.wakeAt(due.peekPriority());
+    // A full house needs no timer: the next poll to settle (or release its slot) pumps again.
+    if (slotsUsed < maxInFlight) wake.wakeAt(due.peekPriority());
   }
 
   /** Costs O(k log n) for the k overdue tasks, once per rate-limit pause. */
@@ -188,14 +196,25 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
     const controller = new AbortController();
     task.controller = controller;
     inFlight.set(task.taskId, task);
+    task.holdsSlot = true;
+    slotsUsed += 1;
     task.running = runPoll(task, controller.signal);
+  }
+
+  function releaseSlot(task: TrackedTask): void {
+    if (!task.holdsSlot) return;
+    task.holdsSlot = false;
+    slotsUsed -= 1;
+    pumpSoon();
   }
 
   async function runPoll(task: TrackedTask, signal: AbortSignal): Promise<PollOutcome | undefined> {
     let result: { outcome: PollOutcome } | { error: unknown };
     try {
       // Called from a microtask: even a poll that throws synchronously settles after startPoll returns.
-      const outcome = await Promise.resolve().then(() => options.poll(task.taskId, signal));
+      const outcome = await Promise.resolve().then(() =>
+        options.poll(task.taskId, signal, () => releaseSlot(task)),
+      );
       result = OUTCOMES.has(outcome)
         ? { outcome }
         : { error: new TypeError(`poll returned ${String(outcome)}`) };
@@ -203,6 +222,10 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
       result = { error };
     }
     inFlight.delete(task.taskId);
+    if (task.holdsSlot) {
+      task.holdsSlot = false;
+      slotsUsed -= 1;
+    }
     task.running = undefined;
     task.controller = undefined;
     // Taken before rescheduling: these callers were served by this poll, so it is not urgent any more.
@@ -225,6 +248,7 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
     if (tasks.get(task.taskId) !== task) return; // unscheduled while in flight
     if (outcome === 'terminal') {
       tasks.delete(task.taskId);
+      options.forget?.(task.taskId);
       return;
     }
     const now = clock.now();
@@ -320,6 +344,7 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
           },
           running: undefined,
           controller: undefined,
+          holdsSlot: false,
           requestedDueAt: undefined,
           waiters: [],
         };
@@ -349,6 +374,7 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
       due.delete(taskId);
       task.requestedDueAt = undefined;
       resolveWaiters(task);
+      options.forget?.(taskId);
     },
 
     pollNow(taskId) {

@@ -76,6 +76,11 @@ export interface TrackerOptions {
   random?: () => number;
   /** Delivers the result of an ended task (results, DMs); without it tasks just show their final state. */
   delivery?: Delivery;
+  /**
+   * When a task restored by resume() is first polled, e.g. just after its relay's next refresh;
+   * undefined spreads it over `limits.resumeSpreadMs`.
+   */
+  firstPollAt?: (task: TaskRecord, now: number) => number | undefined;
 }
 
 export interface TrackRequest {
@@ -130,14 +135,25 @@ export interface Tracker {
   refresh(taskId: string, channelId: string): Promise<RefreshResult>;
   /** Turns the DM on the task's end on or off for a user (toggles when `on` is omitted). */
   setNotify(taskId: string, channelId: string, userId: string, on?: boolean): Promise<NotifyResult>;
-  /** One poll of a task: the scheduler calls it. */
-  poll(taskId: string, signal?: AbortSignal): Promise<PollOutcome>;
+  /**
+   * One poll of a task: the scheduler calls it. `apiDone` is called once the poll needs the API no more,
+   * so that showing a task's end (which waits for Discord) does not hold up the polls of other tasks.
+   */
+  poll(taskId: string, signal?: AbortSignal, apiDone?: () => void): Promise<PollOutcome>;
   /** Reloads every active task after a start and puts it back on the schedule. */
   resume(queue: PollQueue): Promise<{ resumed: number; finished: number }>;
   attach(queue: PollQueue): void;
   /** Resolves once every message write started so far has been answered. */
   settled(): Promise<void>;
 }
+
+/** Tasks read from the store at once when resuming. */
+const RESUME_BATCH = 200;
+/**
+ * How long a poll waits for a task's final state to be shown; past it, the rest goes on without the
+ * poll, so that a Discord backlog holds queued edits rather than thousands of polls.
+ */
+const FINAL_GRACE_MS = 2_000;
 
 const TERMINAL: Record<VideoSnapshot['status'], EndReason | undefined> = {
   completed: 'completed',
@@ -193,6 +209,10 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   const subKey = (sub: Pick<SubscriptionRecord, 'taskId' | 'channelId'>) =>
     `${sub.taskId}\u0000${sub.channelId}`;
+  const awaitsRepublish = (taskId: string) => {
+    for (const key of needsRepublish) if (key.startsWith(`${taskId}\u0000`)) return true;
+    return false;
+  };
 
   /**
    * Writes one subscription's message and applies what Discord answered. `holdsTaskLock` says whether
@@ -206,7 +226,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   ): Promise<boolean> {
     if (sub.state !== 'active' || sub.messageId === undefined) return true;
     const outcome = await publisher.update(sub, task, { final });
-    const log = logger.child({ taskId: sub.taskId, channelId: sub.channelId, guildId: sub.guildId });
+    // Built only when something is logged: a child logger costs more than the rest of a publish.
+    const log = () => logger.child({ taskId: sub.taskId, channelId: sub.channelId, guildId: sub.guildId });
     switch (outcome.kind) {
       case 'published': {
         needsRepublish.delete(subKey(sub));
@@ -222,12 +243,12 @@ export function createTracker(options: TrackerOptions): Tracker {
         return true;
       case 'failed':
         needsRepublish.add(subKey(sub));
-        log.warn('progress message update failed; will retry with the next poll');
+        log().warn('progress message update failed; will retry with the next poll');
         return false;
       case 'message_deleted':
       case 'channel_lost': {
         needsRepublish.delete(subKey(sub));
-        log.info({ outcome: outcome.kind }, 'progress message gone; this channel stops receiving updates');
+        log().info({ outcome: outcome.kind }, 'progress message gone; this channel stops receiving updates');
         if (holdsTaskLock) await dropSubscriptionLocked(sub);
         else await taskLock.run(sub.taskId, () => dropSubscriptionLocked(sub));
         return true;
@@ -272,6 +293,8 @@ export function createTracker(options: TrackerOptions): Tracker {
    * resolves false when a final write failed and must be retried.
    */
   async function fanOut(task: TaskRecord, changed: boolean, final: boolean): Promise<boolean> {
+    // Most polls change nothing: no need to read the subscriptions then.
+    if (!changed && !final && !awaitsRepublish(task.id)) return true;
     const subs = await activeSubscriptions(task);
     const writes = subs
       .filter((sub) => changed || final || needsRepublish.has(subKey(sub)))
@@ -300,7 +323,30 @@ export function createTracker(options: TrackerOptions): Tracker {
     return finishEnding(ended);
   }
 
-  async function finishEnding(ended: TaskRecord): Promise<boolean> {
+  /**
+   * Progress messages a crash left unposted (the records were written, the create was cut short): posted
+   * now with the same nonce, so Discord returns the message if the first create did reach it. A channel
+   * that refuses is dropped. Needs the task lock.
+   */
+  async function postMissingMessages(task: TaskRecord): Promise<void> {
+    for (const sub of await store.subscriptionsOf(task.id)) {
+      if (sub.state !== 'active' || sub.messageId !== undefined || !task.channelIds.includes(sub.channelId))
+        continue;
+      const result = await createMessage(sub, task).catch((error: unknown) => {
+        logger.error(
+          { err: error, taskId: task.id, channelId: sub.channelId },
+          'could not re-create progress message',
+        );
+        return undefined;
+      });
+      if (result?.kind === 'channel_lost') await dropSubscriptionLocked(sub);
+    }
+  }
+
+  async function finishEnding(endedTask: TaskRecord): Promise<boolean> {
+    // Every channel gets its result, including one whose progress message a crash left unposted.
+    await postMissingMessages(endedTask);
+    const ended = (await store.getTask(endedTask.id)) ?? endedTask;
     if (options.delivery) {
       try {
         await options.delivery.deliver(ended);
@@ -309,33 +355,86 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
     }
     const latest = (await store.getTask(ended.id)) ?? ended;
-    // The final state, with a link to the result message once there is one.
-    const shown = await fanOut(latest, true, true);
     const delivered =
       !options.delivery || latest.delivery?.finishedAt !== undefined || latest.endReason === 'untracked';
+    // The final state, with a link to the result message once there is one.
+    const showing = fanOut(latest, true, true);
+    const shownInTime = await withinGrace(showing);
+    if (shownInTime === undefined && delivered) {
+      // Discord is busy and the edit waits its turn: the task leaves the active index once it is shown,
+      // without holding up a poll meanwhile (thousands wait when many tasks end at once).
+      finishWhenShown(ended.id, showing);
+      return true;
+    }
+    const shown = shownInTime ?? false;
     const startedAt = latest.delivery?.startedAt ?? latest.lastPolledAt ?? clock.now();
     const givenUp = clock.now() - startedAt >= limits.deliveryGiveUpMs;
     const finished = (shown && delivered) || givenUp;
     if (givenUp && !(shown && delivered))
       logger.warn({ taskId: ended.id }, 'giving up on delivering this task');
-    if (finished) {
-      await store.setActive(ended.id, false);
-      queue?.unschedule(ended.id);
-      // Nothing reads a finished task's subscriptions again (its buttons are gone): free the channel lists.
-      for (const sub of await store.subscriptionsOf(ended.id))
-        await store.deleteSubscription(sub.taskId, sub.channelId);
-    }
+    if (finished) await leaveActive(ended.id);
     return finished;
   }
 
-  async function pollOnce(taskId: string, signal: AbortSignal | undefined): Promise<PollOutcome> {
+  async function leaveActive(taskId: string): Promise<void> {
+    await store.setActive(taskId, false);
+    queue?.unschedule(taskId);
+    // A finished task leaves its channels' lists, so they do not grow forever. Its subscriptions stay:
+    // tracking it again in a channel (a retry after a lost answer) links the message that shows how
+    // it ended instead of posting and delivering everything a second time.
+    for (const sub of await store.subscriptionsOf(taskId))
+      await store.unlistSubscription(sub.taskId, sub.channelId);
+  }
+
+  /** The promise's value if it settles within FINAL_GRACE_MS, else undefined (it goes on regardless). */
+  async function withinGrace<T>(promise: Promise<T>): Promise<T | undefined> {
+    const timer = new AbortController();
+    const expired = clock.sleep(FINAL_GRACE_MS, timer.signal).then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await Promise.race([promise, expired]);
+    } finally {
+      timer.abort();
+    }
+  }
+
+  /** Finishes a delivered task once its final state is shown; a poll retries the edit if it failed. */
+  function finishWhenShown(taskId: string, showing: Promise<boolean>): void {
+    const done = showing
+      .then((shown) =>
+        taskLock.run(taskId, async () => {
+          // A channel that joined meanwhile (/sora track) still waits for its result: the task stays.
+          const latest = await store.getTask(taskId);
+          const delivered =
+            !options.delivery ||
+            latest?.delivery?.finishedAt !== undefined ||
+            latest?.endReason === 'untracked';
+          if (shown && delivered) await leaveActive(taskId);
+          else queue?.schedule(taskId, { dueAt: clock.now() + limits.resumeSpreadMs });
+        }),
+      )
+      .catch((error: unknown) => logger.error({ err: error, taskId }, 'could not finish the task'));
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  }
+
+  async function pollOnce(
+    taskId: string,
+    signal: AbortSignal | undefined,
+    apiDone: () => void,
+  ): Promise<PollOutcome> {
     const task = await store.getTask(taskId);
     if (!task) {
       await store.setActive(taskId, false);
       return 'terminal';
     }
     // An ended task still scheduled has delivery left to retry.
-    if (task.state === 'ended') return (await finishEnding(task)) ? 'terminal' : 'unchanged';
+    if (task.state === 'ended') {
+      apiDone();
+      return (await finishEnding(task)) ? 'terminal' : 'unchanged';
+    }
     const now = clock.now();
     let snapshot: VideoSnapshot;
     try {
@@ -344,6 +443,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         await videoApi.getVideo(taskId, { previous: task.snapshot, ...(signal ? { signal } : {}) }),
       );
     } catch (error) {
+      apiDone();
       if (error instanceof VideoApiError && error.kind === 'not_found') {
         return (await endTask({ ...task, lastPolledAt: now }, 'not_found')) ? 'terminal' : 'unchanged';
       }
@@ -352,6 +452,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (expired) return (await endTask(task, expired)) ? 'terminal' : 'unchanged';
       throw error;
     }
+    apiDone();
     const changed = visiblyDifferent(task.snapshot, snapshot);
     const next: TaskRecord = {
       ...task,
@@ -372,6 +473,29 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (now - task.trackedAt >= limits.maxAgeMs) return 'max_age';
     if (now - task.lastChangeAt >= limits.idleTimeoutMs) return 'idle_timeout';
     return undefined;
+  }
+
+  /**
+   * A finished task tracked afresh is delivered again where it is now tracked, but whoever already got
+   * (or refused) the DM about it is not sent a second one.
+   */
+  function deliveredDms(task: TaskRecord | undefined): Pick<TaskRecord, 'delivery'> {
+    const dms = Object.entries(task?.delivery?.dms ?? {}).filter(
+      ([, dm]) => dm.state === 'sent' || dm.state === 'closed',
+    );
+    return dms.length === 0 ? {} : { delivery: { dms: Object.fromEntries(dms) } };
+  }
+
+  /** Ended and out of the active index: delivered and shown everywhere, its subscriptions only remembered. */
+  async function hasFinished(task: TaskRecord | undefined): Promise<boolean> {
+    return task?.state === 'ended' && !(await store.isActive(task.id));
+  }
+
+  /** The channel's subscription while its task is followed there (not once it has finished). */
+  async function followedSubscription(taskId: string, channelId: string) {
+    const sub = await store.getSubscription(taskId, channelId);
+    if (sub?.state !== 'active' || (await hasFinished(await store.getTask(taskId)))) return undefined;
+    return sub;
   }
 
   async function createMessage(sub: SubscriptionRecord, task: TaskRecord): Promise<TrackResult> {
@@ -406,6 +530,10 @@ export function createTracker(options: TrackerOptions): Tracker {
         const existingTask = await store.getTask(taskId);
         const existing = await store.getSubscription(taskId, request.channelId);
         if (existing?.state === 'active' && existing.messageId !== undefined && existingTask) {
+          // A finished task's message already shows how it ended; nobody can be notified of it any more.
+          if (await hasFinished(existingTask)) {
+            return { kind: 'already_tracked', subscription: existing, task: existingTask };
+          }
           if (request.notify && !existing.notifyUserIds.includes(request.requesterId)) {
             const withNotify = {
               ...existing,
@@ -431,24 +559,50 @@ export function createTracker(options: TrackerOptions): Tracker {
         );
         const now = clock.now();
         const reopened = existingTask?.state === 'active';
-        const task: TaskRecord = {
-          v: 1,
-          id: taskId,
-          state: 'active',
-          snapshot,
-          trackedAt: reopened ? existingTask.trackedAt : now,
-          lastChangeAt: now,
-          lastPolledAt: now,
-          channelIds: [...new Set([...(reopened ? existingTask.channelIds : []), request.channelId])],
-        };
+        // Ended but still being delivered (a result, a DM or a final edit to retry): the channel joins
+        // that delivery. Starting the task over would drop the channels still waiting for their result.
+        const ending = existingTask?.state === 'ended' && !(await hasFinished(existingTask));
+        const channelIds = [
+          ...new Set([...(reopened || ending ? existingTask.channelIds : []), request.channelId]),
+        ];
+        const task: TaskRecord = ending
+          ? {
+              ...existingTask,
+              snapshot,
+              channelIds,
+              // Delivery runs again for the new channel; what was posted or sent is not sent again.
+              ...(existingTask.delivery
+                ? { delivery: { ...existingTask.delivery, finishedAt: undefined } }
+                : {}),
+            }
+          : {
+              v: 1,
+              id: taskId,
+              state: 'active',
+              snapshot,
+              trackedAt: reopened ? existingTask.trackedAt : now,
+              lastChangeAt: now,
+              lastPolledAt: now,
+              channelIds,
+              ...deliveredDms(existingTask),
+            };
+        // A subscription without a message is what a crash during its create leaves: that create may
+        // have reached Discord, so it is redone with the same nonce and returns the same message.
+        const unfinished = existing?.state === 'active' && (reopened || ending) ? existing : undefined;
+        const notifyUserIds = [
+          ...new Set([
+            ...(unfinished?.notifyUserIds ?? []),
+            ...(request.notify ? [request.requesterId] : []),
+          ]),
+        ];
         const subscription: SubscriptionRecord = {
           v: 1,
           taskId,
           channelId: request.channelId,
           ...(request.guildId !== undefined ? { guildId: request.guildId } : {}),
-          requesterId: request.requesterId,
-          nonce: randomUUID().replace(/-/g, '').slice(0, 25),
-          notifyUserIds: request.notify ? [request.requesterId] : [],
+          requesterId: unfinished?.requesterId ?? request.requesterId,
+          nonce: unfinished?.nonce ?? randomUUID().replace(/-/g, '').slice(0, 25),
+          notifyUserIds,
           locale: request.locale,
           requesterLocale: request.requesterLocale,
           ...(request.uploadLimitBytes !== undefined ? { uploadLimitBytes: request.uploadLimitBytes } : {}),
@@ -477,7 +631,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           return result;
         }
         // A task that already ended is polled at once: that poll ends it and delivers its result.
-        queue?.schedule(taskId, TERMINAL[snapshot.status] ? { dueAt: now } : {});
+        queue?.schedule(taskId, ending || TERMINAL[snapshot.status] ? { dueAt: now } : {});
         return result;
       });
     },
@@ -485,8 +639,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     async untrack(taskId, channelId, byUserId) {
       const checked = checkTaskId(taskId);
       if (!checked.ok) return { kind: 'invalid_id', reason: checked.reason };
-      const sub = await store.getSubscription(checked.id, channelId);
-      if (!sub || sub.state !== 'active') return { kind: 'not_tracked' };
+      const sub = await followedSubscription(checked.id, channelId);
+      if (!sub) return { kind: 'not_tracked' };
       const task = await store.getTask(checked.id);
       await taskLock.run(checked.id, () => dropSubscriptionLocked(sub));
       const stopped: SubscriptionRecord = { ...sub, state: 'stopped', stoppedBy: byUserId };
@@ -520,8 +674,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
 
     async subscription(taskId, channelId) {
-      const sub = await store.getSubscription(taskId, channelId);
-      return sub?.state === 'active' ? sub : undefined;
+      return followedSubscription(taskId, channelId);
     },
 
     async refresh(taskId, channelId) {
@@ -542,8 +695,8 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async setNotify(taskId, channelId, userId, on) {
       return taskLock.run(taskId, async () => {
-        const sub = await store.getSubscription(taskId, channelId);
-        if (sub?.state !== 'active') return { kind: 'not_tracked' };
+        const sub = await followedSubscription(taskId, channelId);
+        if (!sub) return { kind: 'not_tracked' };
         const subscribed = sub.notifyUserIds.includes(userId);
         const wanted = on ?? !subscribed;
         if (wanted !== subscribed) {
@@ -556,10 +709,10 @@ export function createTracker(options: TrackerOptions): Tracker {
       });
     },
 
-    async poll(taskId, signal) {
+    async poll(taskId, signal, apiDone) {
       const started = clock.now();
       try {
-        const outcome = await taskLock.run(taskId, () => pollOnce(taskId, signal));
+        const outcome = await taskLock.run(taskId, () => pollOnce(taskId, signal, apiDone ?? (() => {})));
         options.metrics?.pollFinished(outcome, (clock.now() - started) / 1000);
         return outcome;
       } catch (error) {
@@ -573,35 +726,58 @@ export function createTracker(options: TrackerOptions): Tracker {
       const ids = await store.activeTaskIds();
       let resumed = 0;
       let finished = 0;
-      for (const id of ids) {
-        const task = await store.getTask(id);
-        if (!task) {
-          await store.setActive(id, false);
-          continue;
-        }
-        // Messages whose create may not have completed: the nonce makes a second create return the first.
-        for (const sub of await store.subscriptionsOf(id)) {
-          if (
-            sub.state === 'active' &&
-            sub.messageId === undefined &&
-            task.channelIds.includes(sub.channelId)
-          ) {
-            await createMessage(sub, task).catch((error: unknown) =>
-              logger.error(
-                { err: error, taskId: id, channelId: sub.channelId },
-                'could not re-create progress message',
-              ),
-            );
-          }
-        }
-        if (task.state === 'ended') {
-          const done = await taskLock.run(id, () => finishEnding(task));
-          if (done) finished += 1;
-          else pollQueue.schedule(id, { dueAt: clock.now() + limits.resumeSpreadMs });
-          continue;
-        }
-        pollQueue.schedule(id, { dueAt: clock.now() + Math.floor(random() * limits.resumeSpreadMs) });
+      // Running tasks are only put back on the schedule, at once. Messages to re-create and ended tasks to
+      // finish wait on Discord (its pacing, result uploads), so they come after and never hold up the
+      // polling of the others: the scheduler runs while this goes on.
+      const slow: { task: TaskRecord }[] = [];
+      const schedule = (task: TaskRecord) => {
+        const now = clock.now();
+        const dueAt = options.firstPollAt?.(task, now) ?? now + Math.floor(random() * limits.resumeSpreadMs);
+        pollQueue.schedule(task.id, { dueAt });
         resumed += 1;
+      };
+      // Read in batches, not record by record: 10,000 tasks cost a few dozen round trips to the store.
+      for (let start = 0; start < ids.length; start += RESUME_BATCH) {
+        const batchIds = ids.slice(start, start + RESUME_BATCH);
+        const tasks = await store.getTasks(batchIds);
+        const subscriptions = await Promise.all(
+          batchIds.map((id) => (tasks.has(id) ? store.subscriptionsOf(id) : Promise.resolve([]))),
+        );
+        for (const [index, id] of batchIds.entries()) {
+          const task = tasks.get(id);
+          if (!task) {
+            await store.setActive(id, false);
+            continue;
+          }
+          // Messages whose create may not have completed: the nonce makes a second create return the first.
+          const unposted = (subscriptions[index] ?? []).filter(
+            (sub) =>
+              sub.state === 'active' &&
+              sub.messageId === undefined &&
+              task.channelIds.includes(sub.channelId),
+          );
+          if (task.state === 'ended' || unposted.length > 0) slow.push({ task });
+          else schedule(task);
+        }
+      }
+      for (const { task } of slow) {
+        // Under the task's lock and read again: a /sora track (or the poll it scheduled) may have posted
+        // the message, or delivered and finished the task, while this waited its turn.
+        const outcome = await taskLock.run(task.id, async () => {
+          const latest = await store.getTask(task.id);
+          if (!latest) {
+            await store.setActive(task.id, false);
+            return 'gone' as const;
+          }
+          await postMissingMessages(latest);
+          if (latest.state !== 'ended') return 'running' as const;
+          if (!(await store.isActive(task.id))) return 'finished' as const;
+          return (await finishEnding(latest)) ? ('finished' as const) : ('delivering' as const);
+        });
+        if (outcome === 'running') schedule(task);
+        else if (outcome === 'finished') finished += 1;
+        else if (outcome === 'delivering')
+          pollQueue.schedule(task.id, { dueAt: clock.now() + limits.resumeSpreadMs });
       }
       logger.info({ resumed, finished }, 'tracking resumed');
       return { resumed, finished };

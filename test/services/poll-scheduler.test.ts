@@ -42,14 +42,14 @@ function harness(
     backoffFactor: 2,
     random: seededRandom(42),
     ...overrides,
-    async poll(taskId, signal) {
+    async poll(taskId, signal, release) {
       const at = clock.now();
       starts.set(taskId, [...(starts.get(taskId) ?? []), at]);
       log.push({ taskId, at });
       concurrency.current += 1;
       concurrency.peak = Math.max(concurrency.peak, concurrency.current);
       try {
-        return await poll(taskId, signal);
+        return await poll(taskId, signal, release);
       } finally {
         concurrency.current -= 1;
       }

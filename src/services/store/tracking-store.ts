@@ -52,6 +52,11 @@ export interface TrackingStore {
   /** Writes the subscription and lists it under its task and its channel. */
   putSubscription(subscription: SubscriptionRecord): Promise<void>;
   deleteSubscription(taskId: string, channelId: string): Promise<void>;
+  /**
+   * Takes a subscription out of its channel's list (what `/sora list` shows) and keeps the record,
+   * still found by key and under its task: a finished task leaves the list but is still known there.
+   */
+  unlistSubscription(taskId: string, channelId: string): Promise<void>;
   /** Every subscription of a task, whatever its state. */
   subscriptionsOf(taskId: string): Promise<SubscriptionRecord[]>;
   /** Ids of the tasks with a subscription (in any state) in this channel, oldest first. */
@@ -256,6 +261,10 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
           indexes.remove(storeKeys.channelTasks(channelId), taskId),
         ]);
       });
+    }),
+
+    unlistSubscription: operation(async (taskId: string, channelId: string) => {
+      await indexes.remove(storeKeys.channelTasks(channelId), taskId);
     }),
 
     subscriptionsOf: operation(subscriptionsOf),

@@ -304,9 +304,12 @@ function nonNegativeNumber(value: unknown): number | undefined {
   return n !== undefined && n >= 0 ? n : undefined;
 }
 
+/** A count (queue position, pixels): whole, and within what a count can be; 1e300 means nothing. */
 function wholeNumber(value: unknown): number | undefined {
   const n = nonNegativeNumber(value);
-  return n === undefined ? undefined : Math.floor(n);
+  if (n === undefined) return undefined;
+  const whole = Math.floor(n);
+  return Number.isSafeInteger(whole) ? whole : undefined;
 }
 
 // --- small JSON helpers ----------------------------------------------------------------------------

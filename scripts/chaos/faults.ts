@@ -1,0 +1,284 @@
+/**
+ * Applies planned faults to the fakes (and the store relay) at their moments, and remembers what each
+ * did to which channel, so the accounting knows which tasks could not have been delivered there.
+ *
+ * What each fault models:
+ * - api-5xx: the video API or a relay in front of it failing (500/502/503), with a body that echoes our
+ *   key and an upstream header, as careless relays do — nothing of it may reach a user or a log.
+ * - api-429: the API limiting the key, with `Retry-After`.
+ * - api-timeout: a request that never gets headers, or whose body stops mid-way (API_TIMEOUT_MS fires).
+ * - api-malformed: a 200 whose JSON is cut in half.
+ * - api-truncated-download: the MP4 transfer closed early (new-api's proxy deadline).
+ * - api-key-invalid: the key refused (401, echoed back) for a while: rotated, or the relay's billing.
+ * - discord-5xx: Discord's edge failing a message create or edit.
+ * - discord-429: a 429 the bot could not foresee (per-route or global), with Retry-After.
+ * - gateway-drop: the gateway connection cut; the client resumes and missed events are replayed.
+ * - message-deleted: a moderator deletes a live progress message.
+ * - permissions-removed: an admin takes the bot's permissions in a channel, and gives them back later.
+ * - store-outage: Redis unreachable (the relay in front of it cut), then back.
+ */
+import type { FakeDiscord } from '../../test/fake-discord/index.js';
+import type { FakeVideoApi } from '../../test/fake-video-api/index.js';
+import type { PlannedFault, FaultKind } from './plan.js';
+import type { Pair } from './users.js';
+import type { ChaosWorld } from './world.js';
+
+const MESSAGES_ROUTE = '/channels/:channel_id/messages';
+const MESSAGE_ROUTE = '/channels/:channel_id/messages/:message_id';
+/** Injected 429s carry this error code, so the accounting tells them from those the bot provoked. */
+export const INJECTED_429_CODE = 0;
+
+export interface PermissionWindow {
+  channelId: string;
+  from: number;
+  /** Undefined while the permissions are still off. */
+  to: number | undefined;
+}
+
+export interface DeletedMessage {
+  taskId: string;
+  channelId: string;
+  messageId: string;
+  at: number;
+}
+
+export interface FaultInjector {
+  apply(fault: PlannedFault): Promise<void>;
+  /** Windowed faults still open are closed (permissions given back, key valid, store reachable). */
+  closeAll(): Promise<void>;
+  readonly applied: Record<FaultKind, number>;
+  readonly permissionWindows: PermissionWindow[];
+  readonly deletedMessages: DeletedMessage[];
+  /** Store outages during which /healthz answered 503 naming the store. */
+  readonly storeOutagesReported: number;
+}
+
+export interface StoreRelay {
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+}
+
+export function createFaultInjector(options: {
+  discord: FakeDiscord;
+  api: FakeVideoApi;
+  world: ChaosWorld;
+  pairs: readonly Pair[];
+  apiKey: string;
+  /** A header value a relay echoes in its error bodies; it must never reach a user. */
+  upstreamSecret: string;
+  relay?: StoreRelay | undefined;
+  /** The bot's /healthz, checked during a store outage. */
+  healthUrl?: string | undefined;
+  now: () => number;
+}): FaultInjector {
+  const { discord, api, world, pairs, apiKey, upstreamSecret, now } = options;
+  const applied = Object.fromEntries(
+    [
+      'api-5xx',
+      'api-429',
+      'api-timeout',
+      'api-malformed',
+      'api-truncated-download',
+      'api-key-invalid',
+      'discord-5xx',
+      'discord-429',
+      'gateway-drop',
+      'message-deleted',
+      'permissions-removed',
+      'store-outage',
+    ].map((kind) => [kind, 0]),
+  ) as Record<FaultKind, number>;
+  const permissionWindows: PermissionWindow[] = [];
+  const deletedMessages: DeletedMessage[] = [];
+  const closers = new Set<() => Promise<void>>();
+
+  /** Runs `undo` after `ms`, or at closeAll(), whichever comes first. */
+  function window(ms: number, undo: () => Promise<void> | void): void {
+    const close = async () => {
+      if (!closers.delete(close)) return;
+      clearTimeout(timer);
+      await undo();
+    };
+    const timer = setTimeout(() => void close(), ms);
+    closers.add(close);
+  }
+
+  /** A relay error page that echoes the caller's key and an upstream header, as careless relays do. */
+  const leakyBody = (status: number) => ({
+    error: {
+      message: `upstream returned ${status}; request was GET with authorization: Bearer ${apiKey}, x-upstream-token: ${upstreamSecret}`,
+      type: 'upstream_error',
+    },
+  });
+
+  /** A live progress message, starting from the planned task and going on in a fixed order. */
+  function deletionTarget(taskHint: number): Pair | undefined {
+    const candidates = pairs
+      .filter((pair) => {
+        if (pair.progressMessageId === undefined) return false;
+        const message = discord.messages.get(pair.progressMessageId);
+        // Still tracking: the message has its buttons until it shows the final state.
+        return message !== undefined && !message.deleted && message.current.components.length > 0;
+      })
+      .sort((a, b) => a.task.index - b.task.index || a.channel.id.localeCompare(b.channel.id));
+    return candidates.find((pair) => pair.task.index >= taskHint) ?? candidates[0];
+  }
+
+  let storeOutagesReported = 0;
+  /** Whether /healthz answers 503 naming the store within `withinMs` (the bot may be restarting). */
+  async function storeOutageShows(withinMs: number): Promise<boolean> {
+    if (!options.healthUrl) return false;
+    const deadline = now() + withinMs;
+    while (now() < deadline) {
+      try {
+        const response = await fetch(options.healthUrl);
+        const body = (await response.json()) as { reasons?: string[] };
+        if (response.status === 503 && body.reasons?.some((reason) => reason.startsWith('store:')))
+          return true;
+      } catch {
+        // Not listening: the process is being restarted.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return false;
+  }
+
+  async function deleteMessage(pair: Pair): Promise<void> {
+    const messageId = pair.progressMessageId!;
+    // As a moderator would: DELETE through Discord's API (the local Discord takes the bot's token).
+    const response = await fetch(`${discord.apiUrl}/v10/channels/${pair.channel.id}/messages/${messageId}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bot ${discord.token}` },
+    });
+    if (response.status === 204) {
+      deletedMessages.push({ taskId: pair.task.id, channelId: pair.channel.id, messageId, at: now() });
+    }
+  }
+
+  async function apply(fault: PlannedFault): Promise<void> {
+    switch (fault.kind) {
+      case 'api-5xx':
+        api.addFault({
+          route: 'status',
+          times: fault.times,
+          fault: {
+            kind: 'status',
+            status: fault.status,
+            headers: { 'x-upstream-token': upstreamSecret },
+            body: leakyBody(fault.status),
+          },
+        });
+        break;
+      case 'api-429':
+        api.addFault({
+          route: 'status',
+          times: fault.times,
+          fault: { kind: 'status', status: 429, headers: { 'retry-after': String(fault.retryAfterSeconds) } },
+        });
+        break;
+      case 'api-timeout':
+        api.addFault({
+          route: 'status',
+          times: fault.times,
+          fault: fault.stall === 'headers' ? { kind: 'stall' } : { kind: 'stall-body' },
+        });
+        break;
+      case 'api-malformed':
+        api.addFault({ route: 'status', times: fault.times, fault: { kind: 'malformed-json' } });
+        break;
+      case 'api-truncated-download':
+        api.addFault({
+          route: fault.route,
+          times: fault.times,
+          fault: { kind: 'truncate', afterBytes: fault.afterBytes },
+        });
+        break;
+      case 'api-key-invalid': {
+        const refused = {
+          kind: 'status' as const,
+          status: 401,
+          body: {
+            error: {
+              message: `Incorrect API key provided: ${apiKey}. You can find your API key at https://platform.example/account/api-keys.`,
+              type: 'invalid_request_error',
+              code: 'invalid_api_key',
+            },
+          },
+        };
+        api.addFault({ route: 'status', times: Infinity, fault: refused });
+        api.addFault({ route: 'content', times: Infinity, fault: refused });
+        // Clearing ends the outage; one-shot faults still pending then are dropped with it.
+        window(fault.durationMs, () => api.clearFaults());
+        break;
+      }
+      case 'discord-5xx':
+        discord.faults.failNext({
+          method: fault.method,
+          route: fault.method === 'POST' ? MESSAGES_ROUTE : MESSAGE_ROUTE,
+          status: fault.status,
+          count: fault.count,
+        });
+        break;
+      case 'discord-429':
+        discord.faults.failNext({
+          method: fault.method,
+          route: fault.method === 'POST' ? MESSAGES_ROUTE : MESSAGE_ROUTE,
+          status: 429,
+          code: INJECTED_429_CODE,
+          count: fault.count,
+          retryAfterMs: fault.retryAfterMs,
+          scope: fault.scope,
+        });
+        break;
+      case 'gateway-drop':
+        discord.gateway.drop();
+        break;
+      case 'message-deleted': {
+        // No live progress message at this moment (none posted yet, all finished): a moderator comes back.
+        let target = deletionTarget(fault.taskHint);
+        for (let tries = 0; !target && tries < 20; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          target = deletionTarget(fault.taskHint);
+        }
+        if (!target) return;
+        await deleteMessage(target);
+        break;
+      }
+      case 'permissions-removed': {
+        const channel = world.channels[fault.channel]!;
+        // Already off (two windows overlap): the first one gives them back.
+        if (permissionWindows.some((w) => w.channelId === channel.id && w.to === undefined)) return;
+        const record: PermissionWindow = { channelId: channel.id, from: now(), to: undefined };
+        permissionWindows.push(record);
+        discord.world.setBotPermissions(channel, ['ViewChannel']);
+        window(fault.durationMs, () => {
+          discord.world.setBotPermissions(channel, null);
+          record.to = now();
+        });
+        break;
+      }
+      case 'store-outage': {
+        const relay = options.relay;
+        if (!relay) return;
+        await relay.cut();
+        window(fault.durationMs, () => relay.restore());
+        if (await storeOutageShows(Math.min(10_000, fault.durationMs))) storeOutagesReported += 1;
+        break;
+      }
+    }
+    applied[fault.kind] += 1;
+  }
+
+  return {
+    apply,
+    async closeAll() {
+      for (const close of [...closers]) await close();
+    },
+    applied,
+    permissionWindows,
+    deletedMessages,
+    get storeOutagesReported() {
+      return storeOutagesReported;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/** The campaign's one table (Markdown, so it can be pasted into the README as it is). */
+import type { Accounting, Figures } from './accounting.js';
+
+const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+
+function faultSummary(faults: Figures['faults']): [string, string][] {
+  return [
+    [
+      'Video API faults injected',
+      `5xx ×${faults['api-5xx']}, 429 + Retry-After ×${faults['api-429']}, timeouts ×${faults['api-timeout']}, ` +
+        `malformed bodies ×${faults['api-malformed']}, truncated downloads ×${faults['api-truncated-download']}, ` +
+        `key invalid for a while ×${faults['api-key-invalid']}`,
+    ],
+    [
+      'Discord faults injected',
+      `5xx ×${faults['discord-5xx']}, 429 ×${faults['discord-429']}, gateway drops ×${faults['gateway-drop']}, ` +
+        `progress messages deleted ×${faults['message-deleted']}, permissions removed ×${faults['permissions-removed']}` +
+        (faults['store-outage'] > 0 ? `; store outages ×${faults['store-outage']}` : ''),
+    ],
+  ];
+}
+
+export function renderTable(accounting: Accounting): string {
+  const f = accounting.figures;
+  const rows: [string, string][] = [
+    ['Seed', String(f.seed)],
+    [
+      'Tasks tracked / planned',
+      `${f.tasks.tracked} / ${f.tasks.planned} (${f.pairs.tracked} task-channel pairs)`,
+    ],
+    ['Channels / guilds', `${f.channels} / ${f.guilds}`],
+    [
+      'Results expected / delivered / lost / duplicated',
+      `${f.results.expected} / ${f.results.delivered} / ${f.results.lost} / ${f.results.duplicated}`,
+    ],
+    [
+      'Results attached / linked or explained / corrupt',
+      `${f.results.attached} / ${f.results.linkedOrExplained} / ${f.results.corruptAttachments}`,
+    ],
+    [
+      'Pairs exempt (message deleted, permissions removed)',
+      `${f.pairs.exempt} (${f.results.inExemptPairs} of them got their result all the same)`,
+    ],
+    [
+      'DMs expected / delivered / lost / duplicated',
+      `${f.dms.expected} / ${f.dms.delivered} / ${f.dms.lost} / ${f.dms.duplicated}`,
+    ],
+    [
+      'Progress messages per task per channel',
+      f.progressMessages.min === f.progressMessages.max
+        ? `${f.progressMessages.max} (every pair)`
+        : `${f.progressMessages.min}–${f.progressMessages.max} (${f.progressMessages.pairsNotOne} pairs ≠ 1)`,
+    ],
+    ['SIGKILLs / restarts', `${f.kills} / ${f.restarts}`],
+    ['Longest restart → first poll', seconds(f.longestRestartToFirstPollMs)],
+    ['Discord 429s provoked by the bot / injected', `${f.discord429.provoked} / ${f.discord429.injected}`],
+    [
+      'Invalid Discord requests (401/403/429) per 10 min',
+      `${f.invalidRequestsPer10Min} (Discord bans at 10,000)`,
+    ],
+    ['Unhandled rejections / crashes', `${f.unhandledRejections} / ${f.crashes}`],
+    [
+      'Secrets in logs / in Discord payloads / key sent to another host',
+      `${f.secretsInLogs} / ${f.secretsInDiscordPayloads} / ${f.keySentElsewhere}`,
+    ],
+    ['Messages pinging anyone but the requester', String(f.pingsBeyondRequester)],
+    ['Store records quarantined', String(f.quarantinedRecords)],
+    ...(f.storeOutages && f.storeOutages.injected > 0
+      ? [
+          [
+            'Redis outages / reported by /healthz (503, store)',
+            `${f.storeOutages.injected} / ${f.storeOutages.reportedByHealthz}`,
+          ] as [string, string],
+        ]
+      : []),
+    ...faultSummary(f.faults),
+    ['Duration', seconds(f.durationMs)],
+    ['Verdict', accounting.failures.length === 0 ? 'PASS' : `FAIL (${accounting.failures.length} problems)`],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const valueWidth = Math.max(...rows.map(([, value]) => value.length));
+  const line = (a: string, b: string) => `| ${a.padEnd(width)} | ${b.padEnd(valueWidth)} |`;
+  return [
+    line('Figure', 'Value'),
+    `| ${'-'.repeat(width)} | ${'-'.repeat(valueWidth)} |`,
+    ...rows.map(([name, value]) => line(name, value)),
+  ].join('\n');
+}

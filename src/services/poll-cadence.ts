@@ -1,0 +1,202 @@
+import type { Clock } from './clock.js';
+import type { PollDelayStrategy } from './poll-scheduler.js';
+import type { VideoSnapshot } from './video-api/types.js';
+
+/**
+ * "Poll when a change is due." Relays do not fetch a task upstream when asked: new-api refreshes each
+ * task on its own 15-second beat and stamps the refresh in `status_update_time` (video-api.md §2.1,
+ * §5.16), so a poll between two refreshes can only see what the last one saw. This learns each task's
+ * beat from the stamps it reads and aims every poll just after the next refresh: one poll per refresh
+ * instead of several, and no refresh missed for long.
+ *
+ * When Discord cannot show changes as fast as they come (the edit pacer has a backlog longer than a
+ * beat), polling every refresh only replaces edits still waiting: tasks are then polled about as often
+ * as their messages can be edited, except around the refresh at which each is expected to end (from its
+ * progress so far), so that results still go out at once.
+ *
+ * Without stamps, or with a relay that stamps every answer with the time of the request (it fetches
+ * live), it gives no opinion and the scheduler's adaptive interval applies. An `openai-poll-after-ms`
+ * hint is honoured as the earliest next poll.
+ */
+export interface PollCadence {
+  /** Feeds one reading of a task (every successful GET of its status). */
+  observe(taskId: string, snapshot: VideoSnapshot, readAt: number): void;
+  /** The scheduler's delay strategy. */
+  readonly nextDelay: PollDelayStrategy;
+  /**
+   * When a task restored after a restart should first be polled: just after the refresh due next by its
+   * stored snapshot, which also counts as its first reading. Undefined when the snapshot has no stamp
+   * (spread the task instead).
+   */
+  firstPollAt(taskId: string, snapshot: VideoSnapshot | undefined, now: number): number | undefined;
+  /** Drops what is known of a task that is no longer polled. */
+  forget(taskId: string): void;
+  /** Tasks with a learned cadence. */
+  readonly size: number;
+}
+
+export interface PollCadenceOptions {
+  clock: Clock;
+  /** The refresh period assumed until a task's own is learned. Default 15 s (new-api). */
+  defaultPeriodMs?: number;
+  /** The least time to wait after an expected refresh, for a relay running a little late. Default 500 ms. */
+  minMarginMs?: number;
+  /** How long a progress edit submitted now would wait for Discord (the edit pacer's backlog). */
+  backlogMs?: () => number;
+}
+
+/** A reading of a running task's progress, to estimate when it ends. */
+interface ProgressPoint {
+  stamp: number;
+  progress: number;
+}
+
+interface TaskCadence {
+  /** The latest `status_update_time` read, ms. */
+  stamp: number;
+  periodMs: number;
+  /** How far refreshes have strayed from the beat lately; added to the margin. */
+  spreadMs: number;
+  /** Extra wait learned from polls that came before the refresh they aimed at. */
+  lateMs: number;
+  /** How far the relay's clock is ahead of ours (a stamp from our future). */
+  aheadMs: number;
+  /** Readings in a row whose stamp was the moment of the request: the relay fetches live. */
+  liveReadings: number;
+  pollAfterMs: number | undefined;
+  /** The first and the latest reading while running, for the progress rate. */
+  firstRunning: ProgressPoint | undefined;
+  lastRunning: ProgressPoint | undefined;
+}
+
+/** A stamp this close to the read means the relay refreshed because we asked. */
+const LIVE_STAMP_MS = 200;
+const LIVE_AFTER_READINGS = 3;
+const MIN_PERIOD_MS = 1_000;
+const MAX_PERIOD_MS = 3_600_000;
+/** Polls follow every refresh from this many beats before the expected end, for estimates that are off. */
+const END_WINDOW_PERIODS = 2;
+
+export function createPollCadence(options: PollCadenceOptions): PollCadence {
+  const { clock } = options;
+  const defaultPeriodMs = options.defaultPeriodMs ?? 15_000;
+  const minMarginMs = options.minMarginMs ?? 500;
+  const tasks = new Map<string, TaskCadence>();
+
+  const stampOf = (snapshot: VideoSnapshot | undefined): number | undefined => {
+    const stamp = snapshot?.statusUpdatedAt?.getTime();
+    return stamp !== undefined && Number.isFinite(stamp) ? stamp : undefined;
+  };
+
+  const newCadence = (stamp: number, aheadMs: number, pollAfterMs: number | undefined): TaskCadence => ({
+    stamp,
+    periodMs: defaultPeriodMs,
+    spreadMs: 0,
+    lateMs: 0,
+    aheadMs,
+    liveReadings: 0,
+    pollAfterMs,
+    firstRunning: undefined,
+    lastRunning: undefined,
+  });
+
+  const marginOf = (task: TaskCadence) => minMarginMs + task.spreadMs + task.lateMs;
+
+  /** The first moment after `after` at which a refresh following the last one seen is visible. */
+  function dueAfter(task: TaskCadence, after: number): number {
+    let due = task.stamp + task.aheadMs + task.periodMs + marginOf(task);
+    if (due <= after) due += Math.ceil((after - due) / task.periodMs) * task.periodMs;
+    return due;
+  }
+
+  /** When the task should reach 100 %, on our clock, from its progress rate so far. */
+  function expectedEnd(task: TaskCadence): number | undefined {
+    const first = task.firstRunning;
+    const last = task.lastRunning;
+    if (!first || !last || last.stamp <= first.stamp || last.progress <= first.progress) return undefined;
+    const rate = (last.progress - first.progress) / (last.stamp - first.stamp);
+    return last.stamp + task.aheadMs + (100 - last.progress) / rate;
+  }
+
+  function learnPeriod(task: TaskCadence, intervalMs: number): void {
+    // Refreshes we did not see in between are whole periods.
+    const periods = Math.max(1, Math.round(intervalMs / task.periodMs));
+    if (periods > 4) return;
+    const sample = intervalMs / periods;
+    const deviation = Math.abs(sample - task.periodMs);
+    const period = task.periodMs + 0.3 * (sample - task.periodMs);
+    task.periodMs = Math.min(MAX_PERIOD_MS, Math.max(MIN_PERIOD_MS, period));
+    task.spreadMs = Math.min(task.periodMs / 4, Math.max(deviation, task.spreadMs * 0.8));
+  }
+
+  function learnProgress(task: TaskCadence, snapshot: VideoSnapshot, stamp: number): void {
+    if (snapshot.status !== 'in_progress' || snapshot.progress === undefined) return;
+    const point = { stamp, progress: snapshot.progress };
+    task.firstRunning ??= point;
+    task.lastRunning = point;
+  }
+
+  const nextDelay: PollDelayStrategy = (taskId) => {
+    const task = tasks.get(taskId);
+    if (!task || task.liveReadings >= LIVE_AFTER_READINGS) return undefined;
+    const now = clock.now();
+    let due = dueAfter(task, now);
+    const backlogMs = options.backlogMs?.() ?? 0;
+    if (backlogMs > task.periodMs) {
+      // Discord shows changes slower than they come: poll about as often as the message can be edited,
+      // but not past the refreshes around the expected end.
+      const end = expectedEnd(task);
+      const endWindow = end === undefined ? Infinity : end - END_WINDOW_PERIODS * task.periodMs;
+      if (now < endWindow) due = Math.min(dueAfter(task, now + backlogMs), dueAfter(task, endWindow));
+    }
+    if (task.pollAfterMs !== undefined) due = Math.max(due, now + task.pollAfterMs);
+    return due - now;
+  };
+
+  return {
+    observe(taskId, snapshot, readAt) {
+      const stamp = stampOf(snapshot);
+      let task = tasks.get(taskId);
+      if (stamp === undefined) {
+        if (task) task.pollAfterMs = snapshot.pollAfterMs;
+        return;
+      }
+      if (!task) {
+        task = newCadence(stamp, 0, snapshot.pollAfterMs);
+        tasks.set(taskId, task);
+      } else if (stamp > task.stamp) {
+        learnPeriod(task, stamp - task.stamp);
+        task.stamp = stamp;
+        // The aim was right: let a learned delay fade.
+        task.lateMs *= 0.5;
+      } else {
+        // Polled before the refresh we aimed at became visible: aim a little later from now on.
+        task.lateMs = Math.min(task.periodMs / 4, Math.max(minMarginMs, task.lateMs * 2));
+      }
+      learnProgress(task, snapshot, stamp);
+      task.pollAfterMs = snapshot.pollAfterMs;
+      task.aheadMs = Math.max(task.aheadMs, stamp - readAt);
+      const sinceStamp = readAt - stamp;
+      task.liveReadings = sinceStamp >= 0 && sinceStamp < LIVE_STAMP_MS ? task.liveReadings + 1 : 0;
+    },
+
+    nextDelay,
+
+    firstPollAt(taskId, snapshot, now) {
+      const stamp = stampOf(snapshot);
+      if (snapshot === undefined || stamp === undefined) return undefined;
+      const task = newCadence(stamp, Math.max(0, stamp - now), undefined);
+      learnProgress(task, snapshot, stamp);
+      tasks.set(taskId, task);
+      return dueAfter(task, now);
+    },
+
+    forget(taskId) {
+      tasks.delete(taskId);
+    },
+
+    get size() {
+      return tasks.size;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { defaultTimings, runCampaign } from '../../scripts/chaos/campaign.js';
+import { renderTable } from '../../scripts/chaos/report.js';
+
+/**
+ * The fault campaign of `npm run chaos`, shortened for every test run: the real bot process, 30 tasks
+ * in 6 channels of 2 servers, every kind of fault once or more, two SIGKILLs with restarts on the same
+ * SQLite store. Nothing may be lost, duplicated or leaked, and the bot may neither crash nor leave a
+ * promise rejection unhandled.
+ */
+const SEED = 20_260_601;
+
+describe('the fault campaign, short', () => {
+  it(`seed ${SEED}: nothing lost, duplicated or leaked through faults and kill -9`, async () => {
+    const result = await runCampaign({
+      seed: SEED,
+      tasks: 30,
+      channels: 6,
+      guilds: 2,
+      kills: 2,
+      ...defaultTimings(30),
+      settleTimeoutMs: 30_000,
+    });
+    // The table in the test output shows what happened when this fails.
+    console.log(renderTable(result));
+    expect(result.failures).toEqual([]);
+
+    const { figures } = result;
+    expect(figures.kills).toBe(2);
+    expect(figures.restarts).toBeGreaterThanOrEqual(2);
+    expect(figures.crashes).toBe(0);
+    expect(figures.unhandledRejections).toBe(0);
+    // Most tasks were tracked and each got its result; nothing more than once.
+    expect(figures.results.expected).toBeGreaterThanOrEqual(25);
+    expect(figures.results.delivered).toBe(figures.results.expected);
+    expect(figures.results.duplicated).toBe(0);
+    expect(figures.dms.delivered).toBe(figures.dms.expected);
+    expect(figures.dms.duplicated).toBe(0);
+    expect(figures.progressMessages).toMatchObject({ min: 1, max: 1 });
+    expect(figures.secretsInLogs + figures.secretsInDiscordPayloads + figures.keySentElsewhere).toBe(0);
+    // Every kind of fault struck at least once (the store outage only runs against Redis).
+    const struck = Object.entries(figures.faults).filter(
+      ([kind, count]) => kind !== 'store-outage' && count > 0,
+    );
+    expect(struck).toHaveLength(11);
+  }, 120_000);
+});
