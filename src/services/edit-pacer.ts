@@ -196,6 +196,12 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
     wake.wakeAt(ready.size > 0 ? Math.min(globalFreeAt, waiting.peekPriority()) : waiting.peekPriority());
   }
 
+  /** Most of the global budget is in use (counting the write being chosen): Discord cannot take all. */
+  const globalBusy = (now: number) => {
+    freeAt(global, now);
+    return global.active + global.times.length + 1 >= global.limit * 0.8;
+  };
+
   const isOld = (write: PacedWrite, now: number) =>
     write.targetCreatedAt !== undefined && now - write.targetCreatedAt >= oldMessage.ageMs;
 
@@ -208,10 +214,12 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
     const progressHead = first(progress);
     const urgentHeads = [first(final), first(ending)].filter((head) => head !== undefined);
     // Under a steady overload every progress write is old: letting each jump ahead would undo the order.
+    // And while the global budget is short, results and final states keep their precedence everywhere.
     const progressStarving =
       progressHead !== undefined &&
       progressHead.queuedAt + maxProgressWaitMs <= now &&
       state.progressWrittenAt + maxProgressWaitMs <= now &&
+      !globalBusy(now) &&
       urgentHeads.every((head) => progressHead.queuedAt < head.queuedAt);
     const order = progressStarving ? [progress, final, ending] : [final, ending, progress];
     for (const queue of order) {

@@ -7,7 +7,8 @@ import type { VideoSnapshot } from './video-api/types.js';
  * task on its own 15-second beat and stamps the refresh in `status_update_time` (video-api.md §2.1,
  * §5.16), so a poll between two refreshes can only see what the last one saw. This learns each task's
  * beat from the stamps it reads and aims every poll just after the next refresh: one poll per refresh
- * instead of several, and no refresh missed for long.
+ * instead of several, and no refresh missed for long. While nothing people see changes (a task still
+ * queued), every other refresh is enough.
  *
  * When Discord cannot show changes as fast as they come (the edit pacer has a backlog longer than a
  * beat), polling every refresh only replaces edits still waiting: tasks are then polled about as often
@@ -57,9 +58,11 @@ interface TaskCadence {
   periodMs: number;
   /** How far refreshes have strayed from the beat lately; added to the margin. */
   spreadMs: number;
-  /** Extra wait learned from polls that came before the refresh they aimed at. */
+  /** How long after their stamp refreshes have been seen to show up, at least: added to the margin. */
   lateMs: number;
-  /** How far the relay's clock is ahead of ours (a stamp from our future). */
+  /** The latest read that still showed `stamp`, once a refresh was due: the next one came later. */
+  staleReadAt: number | undefined;
+  /** How far the relay's clock is ahead of ours, at least (a stamp from our future): its refreshes come sooner. */
   aheadMs: number;
   /** Readings in a row whose stamp was the moment of the request: the relay fetches live. */
   liveReadings: number;
@@ -67,6 +70,8 @@ interface TaskCadence {
   /** The first and the latest reading while running, for the progress rate. */
   firstRunning: ProgressPoint | undefined;
   lastRunning: ProgressPoint | undefined;
+  /** The latest stamp of a reading that showed the task still queued. */
+  lastQueued: number | undefined;
 }
 
 /** A stamp this close to the read means the relay refreshed because we asked. */
@@ -91,20 +96,23 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
   const newCadence = (stamp: number, aheadMs: number, pollAfterMs: number | undefined): TaskCadence => ({
     stamp,
     periodMs: defaultPeriodMs,
-    spreadMs: 0,
+    // Until the beat is known, allow for refreshes landing a little late.
+    spreadMs: defaultPeriodMs / 15,
     lateMs: 0,
+    staleReadAt: undefined,
     aheadMs,
     liveReadings: 0,
     pollAfterMs,
     firstRunning: undefined,
     lastRunning: undefined,
+    lastQueued: undefined,
   });
 
   const marginOf = (task: TaskCadence) => minMarginMs + task.spreadMs + task.lateMs;
 
   /** The first moment after `after` at which a refresh following the last one seen is visible. */
   function dueAfter(task: TaskCadence, after: number): number {
-    let due = task.stamp + task.aheadMs + task.periodMs + marginOf(task);
+    let due = task.stamp - task.aheadMs + task.periodMs + marginOf(task);
     if (due <= after) due += Math.ceil((after - due) / task.periodMs) * task.periodMs;
     return due;
   }
@@ -115,32 +123,43 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
     const last = task.lastRunning;
     if (!first || !last || last.stamp <= first.stamp || last.progress <= first.progress) return undefined;
     const rate = (last.progress - first.progress) / (last.stamp - first.stamp);
-    return last.stamp + task.aheadMs + (100 - last.progress) / rate;
+    return last.stamp - task.aheadMs + (100 - last.progress) / rate;
   }
 
-  function learnPeriod(task: TaskCadence, intervalMs: number): void {
-    // Refreshes we did not see in between are whole periods.
-    const periods = Math.max(1, Math.round(intervalMs / task.periodMs));
+  function learnPeriod(task: TaskCadence, stamp: number): void {
+    const intervalMs = stamp - task.stamp;
+    // A read that still showed the old stamp shortly before this one proves no refresh in between;
+    // otherwise refreshes we did not see are whole periods.
+    const consecutive = task.staleReadAt !== undefined && stamp - task.staleReadAt < task.periodMs;
+    const periods = consecutive ? 1 : Math.max(1, Math.round(intervalMs / task.periodMs));
     if (periods > 4) return;
     const sample = intervalMs / periods;
     const deviation = Math.abs(sample - task.periodMs);
-    const period = task.periodMs + 0.3 * (sample - task.periodMs);
+    const period = task.periodMs + (consecutive ? 0.7 : 0.3) * (sample - task.periodMs);
     task.periodMs = Math.min(MAX_PERIOD_MS, Math.max(MIN_PERIOD_MS, period));
-    task.spreadMs = Math.min(task.periodMs / 4, Math.max(deviation, task.spreadMs * 0.8));
+    task.spreadMs = Math.min(
+      task.periodMs / 4,
+      Math.max(Math.min(deviation, task.periodMs / 15), task.spreadMs * 0.8),
+    );
   }
 
   function learnProgress(task: TaskCadence, snapshot: VideoSnapshot, stamp: number): void {
+    if (snapshot.status === 'queued') task.lastQueued = stamp;
     if (snapshot.status !== 'in_progress' || snapshot.progress === undefined) return;
     const point = { stamp, progress: snapshot.progress };
-    task.firstRunning ??= point;
+    // Seen queued, then running: it started in between, so assuming it started at 0 % when last seen
+    // queued gives an end estimate from the first running reading, on the early (safe) side.
+    task.firstRunning ??= task.lastQueued !== undefined ? { stamp: task.lastQueued, progress: 0 } : point;
     task.lastRunning = point;
   }
 
-  const nextDelay: PollDelayStrategy = (taskId) => {
+  const nextDelay: PollDelayStrategy = (taskId, _outcome, history) => {
     const task = tasks.get(taskId);
     if (!task || task.liveReadings >= LIVE_AFTER_READINGS) return undefined;
     const now = clock.now();
-    let due = dueAfter(task, now);
+    // Nothing people see has changed for two polls (still queued, say): every other refresh will do.
+    const skipped = history.consecutiveUnchanged >= 2 ? task.periodMs : 0;
+    let due = dueAfter(task, now) + skipped;
     const backlogMs = options.backlogMs?.() ?? 0;
     if (backlogMs > task.periodMs) {
       // Discord shows changes slower than they come: poll about as often as the message can be edited,
@@ -165,13 +184,20 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
         task = newCadence(stamp, 0, snapshot.pollAfterMs);
         tasks.set(taskId, task);
       } else if (stamp > task.stamp) {
-        learnPeriod(task, stamp - task.stamp);
+        const stale = task.staleReadAt;
+        learnPeriod(task, stamp);
+        // Read after this refresh's stamp without seeing it: refreshes show up that long after their stamp.
+        if (stale !== undefined && stale > stamp) {
+          // At least that late; aim a good deal later, an early poll costs a whole minimum interval.
+          const late = (stale - stamp) * 1.5 + minMarginMs;
+          task.lateMs = Math.min(task.periodMs / 2, Math.max(task.lateMs, late));
+        } else {
+          task.lateMs *= 0.995;
+        }
         task.stamp = stamp;
-        // The aim was right: let a learned delay fade.
-        task.lateMs *= 0.5;
-      } else {
-        // Polled before the refresh we aimed at became visible: aim a little later from now on.
-        task.lateMs = Math.min(task.periodMs / 4, Math.max(minMarginMs, task.lateMs * 2));
+        task.staleReadAt = undefined;
+      } else if (readAt > task.stamp + task.periodMs) {
+        task.staleReadAt = readAt;
       }
       learnProgress(task, snapshot, stamp);
       task.pollAfterMs = snapshot.pollAfterMs;

@@ -298,3 +298,72 @@ describe('edit pacer: failures and shutdown', () => {
     expect(h.pacer.pending()).toBe(0);
   });
 });
+
+describe('edit pacer: a short global budget', () => {
+  it('keeps every second within the global cap by arrival, however long requests take', async () => {
+    // A request reaches Discord somewhere between its start and its end: counting starts only would let
+    // a second hold the writes that started late in one second and those that arrived early in the next.
+    const h = harness({ global: { limit: 45, windowMs: 1_000 }, latencyMs: 300 });
+    for (let channel = 0; channel < 200; channel++) {
+      h.submit({ channelId: `c${channel}`, key: `c${channel}:m`, label: `${channel}` });
+    }
+    await h.clock.advance(30_000);
+
+    expect(h.writes).toHaveLength(200);
+    expectWithinLimit(h.writes, 45, 1_000);
+  });
+
+  it('serves results first, then final states, then progress ticks, across channels', async () => {
+    const h = harness({ global: { limit: 2, windowMs: 1_000 } });
+    h.submit({ channelId: 'busy', key: 'busy:fill', label: 'fill' });
+    h.submit({ channelId: 'quiet', key: 'quiet:fill', label: 'fill' });
+    await h.clock.advance(0); // the global budget is used up for this second
+    h.submit({ channelId: 'a', key: 'a:1', label: 'progress a' });
+    h.submit({ channelId: 'b', key: 'b:1', label: 'progress b' });
+    h.submit({ channelId: 'c', key: 'c:1', label: 'final state c', priority: 'ending' });
+    h.submit({ channelId: 'd', key: 'd:1', label: 'result d', priority: 'final' });
+    await h.clock.advance(10_000);
+
+    expect(h.writes.slice(2).map((write) => write.label)).toEqual([
+      'result d',
+      'final state c',
+      'progress a',
+      'progress b',
+    ]);
+  });
+
+  it('lets no old progress tick jump ahead of results while the global budget is short', async () => {
+    const h = harness({ global: { limit: 4, windowMs: 1_000 }, maxProgressWaitMs: 30_000 });
+    const start = h.clock.now();
+    for (let i = 0; i < 5; i++) h.submit({ channelId: 'c1', key: `fill-${i}`, label: `fill-${i}` });
+    await h.clock.advance(0);
+    h.submit({ channelId: 'c1', key: 'slow', label: 'progress' });
+    // Results keep coming in c1 and in eight other channels: more than the global budget, for a minute.
+    for (let i = 0; i < 120; i++) {
+      for (const channel of ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9']) {
+        h.submit({
+          channelId: channel,
+          key: `${channel}-${i}`,
+          label: `${channel} result`,
+          priority: 'final',
+        });
+      }
+      await h.clock.advance(500);
+    }
+
+    const progress = h.writes.find((write) => write.label === 'progress');
+    expect(progress === undefined || progress.startedAt - start > 60_000).toBe(true);
+  });
+
+  it('says how long its queue takes to go out at the global rate', async () => {
+    const h = harness({ global: { limit: 45, windowMs: 1_000 } });
+    for (let channel = 0; channel < 90; channel++) {
+      h.submit({ channelId: `c${channel}`, key: `c${channel}:m`, label: `${channel}` });
+    }
+    expect(h.pacer.backlogMs()).toBe(2_000);
+    await h.clock.advance(0);
+    expect(h.pacer.backlogMs()).toBe(1_000); // 45 went out, 45 wait
+    await h.clock.advance(5_000);
+    expect(h.pacer.backlogMs()).toBe(0);
+  });
+});

@@ -428,3 +428,44 @@ describe('poll scheduler: 10,000 tasks', () => {
     expect(clock.pending()).toBe(0);
   });
 });
+
+describe('poll scheduler: slots and strategies', () => {
+  it('lets the next poll start while a poll that released its slot finishes (showing an end waits for Discord)', async () => {
+    const clock = createManualClock();
+    let finishDelivery: () => void = () => {};
+    const h = harness(
+      async (taskId, _signal, release) => {
+        if (taskId !== 'ending') return 'unchanged';
+        release(); // done with the API; what is left waits for Discord
+        await new Promise<void>((resolve) => (finishDelivery = resolve));
+        return 'terminal';
+      },
+      { clock, maxInFlight: 1 },
+    );
+    h.scheduler.schedule('ending', { dueAt: clock.now() });
+    h.scheduler.schedule('other', { dueAt: clock.now() + 100 });
+    h.scheduler.start();
+    await clock.advance(200);
+
+    expect(h.starts.get('other')).toEqual([clock.now() - 100]);
+    expect(h.scheduler.inFlight).toBe(1); // still running, no longer holding the slot
+    // Never a second poll of the task whose first is still running.
+    await clock.advance(30_000);
+    expect(h.starts.get('ending')).toHaveLength(1);
+    finishDelivery();
+    for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(h.scheduler.has('ending')).toBe(false);
+  });
+
+  it('tells the strategy to forget a task that ended or was unscheduled', async () => {
+    const forgotten: string[] = [];
+    const h = harness(scripted(['unchanged', 'terminal']), { forget: (taskId) => forgotten.push(taskId) });
+    h.scheduler.schedule('ends', { dueAt: h.clock.now() });
+    h.scheduler.schedule('removed', { dueAt: h.clock.now() + 60_000 });
+    h.scheduler.start();
+    await h.clock.advance(10_000);
+    h.scheduler.unschedule('removed');
+
+    expect(forgotten.sort()).toEqual(['ends', 'removed']);
+  });
+});

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { createPollCadence, type PollCadenceOptions } from '../../src/services/poll-cadence.js';
+import { createPollScheduler } from '../../src/services/poll-scheduler.js';
+import type { VideoSnapshot } from '../../src/services/video-api/types.js';
+import { snapshot as baseSnapshot } from '../render/fixtures.js';
+import { createManualClock, type ManualClock } from '../support/manual-clock.js';
+import { createCaptureLogger, seededRandom } from './support/capture-logger.js';
+
+/**
+ * "Poll when a change is due": a relay refreshes each task on its own beat and stamps the refresh in
+ * `status_update_time`; the cadence aims each poll just after the next refresh.
+ */
+
+interface Relay {
+  /** When the relay refreshed the task, in order. */
+  refreshes: number[];
+  /** The reading a poll at `at` gets. */
+  read(at: number): VideoSnapshot;
+}
+
+/**
+ * A relay that refreshes every `periodMs` (up to `jitterMs` late), with progress rising linearly. A
+ * refresh shows `visibleAfterMs` after the moment it is stamped with (a relay stamping the start of its
+ * round rather than the write).
+ */
+function relay(
+  start: number,
+  periodMs: number,
+  jitterMs: number,
+  endAfterMs: number,
+  { seed = 1, visibleAfterMs = 0 } = {},
+): Relay {
+  const random = seededRandom(seed);
+  const refreshes: number[] = [];
+  for (let at = start; at <= start + endAfterMs; at += periodMs)
+    refreshes.push(at + Math.floor(random() * jitterMs));
+  return {
+    refreshes,
+    read(at) {
+      const seen = refreshes.filter((refresh) => refresh + visibleAfterMs <= at);
+      const last = seen.at(-1) ?? start - periodMs;
+      const done = seen.length === refreshes.length;
+      return baseSnapshot({
+        id: 'task',
+        status: done ? 'completed' : 'in_progress',
+        rawStatus: done ? 'completed' : 'in_progress',
+        progress: done ? 100 : Math.max(0, Math.floor(((last - start) / endAfterMs) * 100)),
+        statusUpdatedAt: new Date(last),
+      });
+    },
+  };
+}
+
+/** Runs the scheduler with the cadence against a relay; returns the time of every poll. */
+async function pollAgainst(
+  clock: ManualClock,
+  source: Relay,
+  options: Partial<PollCadenceOptions> & { minIntervalMs?: number; maxIntervalMs?: number } = {},
+): Promise<number[]> {
+  const cadence = createPollCadence({ clock, ...options });
+  const polls: number[] = [];
+  const scheduler = createPollScheduler({
+    clock,
+    logger: createCaptureLogger().logger,
+    minIntervalMs: options.minIntervalMs ?? 10_000,
+    maxIntervalMs: options.maxIntervalMs ?? 60_000,
+    maxInFlight: 4,
+    random: seededRandom(3),
+    nextDelay: cadence.nextDelay,
+    forget: (taskId) => cadence.forget(taskId),
+    poll(taskId) {
+      const at = clock.now();
+      polls.push(at);
+      const reading = source.read(at);
+      cadence.observe(taskId, reading, at);
+      return Promise.resolve(reading.status === 'completed' ? 'terminal' : 'changed');
+    },
+  });
+  scheduler.schedule('task', { dueAt: clock.now() });
+  scheduler.start();
+  await clock.advance(source.refreshes.at(-1)! - clock.now() + 120_000);
+  await scheduler.stop();
+  expect(cadence.size).toBe(0); // forgotten once the task ended
+  return polls;
+}
+
+/** For each refresh after the first poll, how long after its stamp a poll first showed it. */
+function seenAfter(source: Relay, polls: readonly number[]): number[] {
+  return source.refreshes
+    .filter((refresh) => refresh > polls[0]!)
+    .map((refresh) => {
+      const seenBy = polls.find((poll) => source.read(poll).statusUpdatedAt!.getTime() >= refresh);
+      return seenBy === undefined ? Infinity : seenBy - refresh;
+    });
+}
+
+describe('poll cadence', () => {
+  it('polls once per refresh, just after it, instead of on a fixed clock', async () => {
+    const clock = createManualClock();
+    const source = relay(clock.now() + 3_000, 15_000, 1_000, 5 * 60_000);
+    const polls = await pollAgainst(clock, source);
+
+    const refreshesSeen = source.refreshes.filter((refresh) => refresh > polls[0]!).length;
+    // One poll per refresh (plus the first), where a fixed 10 s clock would take 30 for five minutes.
+    expect(polls.length).toBeLessThanOrEqual(refreshesSeen + 2);
+    // The first refresh comes within the scheduler's 10 s minimum of the first poll; then each is seen
+    // within 2.5 s of its stamp.
+    for (const delay of seenAfter(source, polls).slice(1)) expect(delay).toBeLessThanOrEqual(2_500);
+  });
+
+  it('learns a beat other than new-api’s 15 s from the stamps', async () => {
+    const clock = createManualClock();
+    const source = relay(clock.now() + 1_000, 40_000, 500, 10 * 60_000);
+    const polls = await pollAgainst(clock, source);
+
+    const late = seenAfter(source, polls).slice(3); // after a few refreshes it knows the beat
+    for (const delay of late) expect(delay).toBeLessThanOrEqual(2_500);
+    expect(polls.length).toBeLessThanOrEqual(source.refreshes.length + 4);
+  });
+
+  it('aims later for a relay whose refreshes show up a while after their stamp', async () => {
+    const clock = createManualClock();
+    const source = relay(clock.now() + 1_000, 15_000, 0, 5 * 60_000, { visibleAfterMs: 3_000 });
+    const polls = await pollAgainst(clock, source);
+
+    // Aimed by the stamps alone, every poll would come early and see each refresh only at the next
+    // poll, the scheduler's 10 s minimum later. After a few early polls it aims past the 3 s.
+    const settled = seenAfter(source, polls).slice(8);
+    for (const delay of settled) expect(delay).toBeLessThanOrEqual(3_000 + 3_000);
+    expect(polls.length).toBeLessThanOrEqual(source.refreshes.length + 5);
+  });
+
+  it('skips every other refresh while nothing people see changes, and follows each again after a change', () => {
+    const clock = createManualClock();
+    const cadence = createPollCadence({ clock });
+    const now = clock.now();
+    cadence.observe('task', baseSnapshot({ statusUpdatedAt: new Date(now - 500) }), now);
+    const changing = cadence.nextDelay('task', 'changed', history())!;
+    const quiet = cadence.nextDelay('task', 'unchanged', { ...history(), consecutiveUnchanged: 2 })!;
+    expect(quiet - changing).toBe(15_000);
+    expect(cadence.nextDelay('task', 'unchanged', { ...history(), consecutiveUnchanged: 1 })).toBe(changing);
+  });
+
+  it('honours the API’s poll-after hint as the earliest next poll', () => {
+    const clock = createManualClock();
+    const cadence = createPollCadence({ clock });
+    const now = clock.now();
+    cadence.observe(
+      'task',
+      baseSnapshot({ statusUpdatedAt: new Date(now - 1_000), pollAfterMs: 45_000 }),
+      now,
+    );
+    expect(cadence.nextDelay('task', 'changed', history())).toBe(45_000);
+  });
+
+  it('has no opinion about a relay that stamps each answer with the moment it was asked', () => {
+    const clock = createManualClock();
+    const cadence = createPollCadence({ clock });
+    for (let i = 0; i < 3; i++) {
+      const now = clock.now() + i * 10_000;
+      cadence.observe('task', baseSnapshot({ statusUpdatedAt: new Date(now - 20) }), now);
+    }
+    expect(cadence.nextDelay('task', 'changed', history())).toBeUndefined();
+    expect(cadence.nextDelay('unknown-task', 'changed', history())).toBeUndefined();
+  });
+
+  it('places a task restored after a restart just after its next refresh', () => {
+    const clock = createManualClock();
+    const cadence = createPollCadence({ clock });
+    const now = clock.now();
+    const stored = baseSnapshot({ statusUpdatedAt: new Date(now - 20_000) });
+    // Refreshed 20 s ago, so again 10 s from now (and 5 s ago, which is past); then a margin for a relay
+    // that runs a little late (1.5 s until its beat is learned).
+    expect(cadence.firstPollAt('task', stored, now)).toBe(now + 10_000 + 1_500);
+    expect(cadence.firstPollAt('other', baseSnapshot({ statusUpdatedAt: undefined }), now)).toBeUndefined();
+  });
+
+  it('polls about as often as Discord can show when it is backlogged, but every refresh near the end', async () => {
+    const clock = createManualClock();
+    const source = relay(clock.now() + 2_000, 15_000, 0, 10 * 60_000);
+    const unthrottled = await pollAgainst(clock, source, { maxIntervalMs: 600_000 });
+
+    const clock2 = createManualClock();
+    const source2 = relay(clock2.now() + 2_000, 15_000, 0, 10 * 60_000);
+    const throttled = await pollAgainst(clock2, source2, {
+      backlogMs: () => 120_000,
+      maxIntervalMs: 600_000,
+    });
+
+    expect(throttled.length).toBeLessThan(unthrottled.length / 3);
+    // The end is still seen at the refresh that shows it.
+    const end = source2.refreshes.at(-1)!;
+    expect(throttled.at(-1)! - end).toBeLessThanOrEqual(2_000);
+  });
+});
+
+function history() {
+  return {
+    intervalMs: 10_000,
+    consecutiveUnchanged: 0,
+    consecutiveErrors: 0,
+    scheduledAt: 0,
+    lastPolledAt: undefined,
+    lastChangedAt: undefined,
+  };
+}
