@@ -69,7 +69,7 @@ async function startAllocationProfile(): Promise<void> {
       {
         samplingInterval: 65536,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: !process.env.BENCH_ALLOC_MAJOR_ONLY,
       },
       resolve,
     ),
@@ -93,6 +93,12 @@ async function main(): Promise<void> {
     () => {
       const usage = process.memoryUsage();
       if (usage.rss > sampledPeak.rss) sampledPeak = usage;
+      if (process.env.BENCH_MEMORY_TRACE) {
+        const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+        console.error(
+          `memory at ${Math.round(performance.now() / 1000)} s real: rss ${mb(usage.rss)} MB, heap ${mb(usage.heapUsed)}/${mb(usage.heapTotal)} MB, external ${mb(usage.external)} MB`,
+        );
+      }
     },
     250 * warp!.factor, // simulated ms: 250 real ms
   );

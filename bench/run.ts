@@ -8,6 +8,7 @@
  *   npm run bench -- --quick           a small smoke run of the plumbing (under a minute)
  *   npm run bench -- --out <dir>       write the results elsewhere
  *   npm run bench -- --chart-only      redraw chart.svg from latest.json
+ *   npm run bench -- --ours-only       skip the reference (its columns repeat ours; for profiling)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       'chart-only': { type: 'boolean', default: false },
+      'ours-only': { type: 'boolean', default: false },
     },
   });
   if (values['chart-only']) {
@@ -76,9 +78,10 @@ async function main(): Promise<void> {
   const only = values.only?.split(',').map((name) => name.trim());
   const specs = (values.quick ? QUICK : FULL).filter((spec) => !only || only.includes(spec.name));
   if (specs.length === 0) throw new Error(`No row named ${values.only ?? ''}`);
-  // A quick run never overwrites the committed results.
+  // A quick or partial run never overwrites the committed results.
+  const partial = values.quick || values['ours-only'];
   const outDir = resolve(
-    values.out ?? (values.quick ? join(tmpdir(), 'sora-tracker-bench-quick') : join(benchDir, 'results')),
+    values.out ?? (partial ? join(tmpdir(), 'sora-tracker-bench-partial') : join(benchDir, 'results')),
   );
   const started = performance.now();
   const log = (line: string) => console.log(line);
@@ -99,7 +102,9 @@ async function main(): Promise<void> {
     const ours = await runWorkload({ ...common, tracker: 'ours', cutOffAfterMs: 5 * 60_000 });
     // The reference's Discord queue can take far longer than the tasks: it is stopped a minute after the
     // last task ended upstream, and whatever it had not shown by then counts as never shown.
-    const reference = await runWorkload({ ...common, tracker: 'reference', cutOffAfterMs: 60_000 });
+    const reference = values['ours-only']
+      ? ours
+      : await runWorkload({ ...common, tracker: 'reference', cutOffAfterMs: 60_000 });
     rows.push({
       workload: spec.name,
       kind: spec.kind,

@@ -127,7 +127,10 @@ describe.skipIf(!REDIS_URL)('redis:// store through an outage', () => {
         'the outage to show in ping()',
       );
       expect(lines.some((line) => line.msg === 'Redis connection lost; reconnecting')).toBe(true);
-      await expect(store.getTask('video_outage')).rejects.toThrow();
+      // What this process wrote is still read from memory; anything else, and every write, fails.
+      expect((await store.getTask('video_outage'))?.id).toBe('video_outage');
+      await expect(store.getTask('video_unknown')).rejects.toThrow();
+      await expect(store.putTask(sampleTask('video_during'))).rejects.toThrow();
 
       stopRelay = await startRelay(port, new URL(REDIS_URL ?? ''));
       await waitFor(() => store.ping().then(() => true), 'the store to reconnect');

@@ -117,13 +117,16 @@ describe('sqlite:// store on disk', () => {
   it('quarantines a record of the wrong shape with its validation issues', async () => {
     const file = join(temp.dir, 'shape.sqlite');
     const { logger, lines } = collectingLogger();
-    const store = await openAt(file, logger);
-    await store.putSubscription(sampleSubscription('video_1', 'c1'));
+    const before = await openAt(file, logger);
+    await before.putSubscription(sampleSubscription('video_1', 'c1'));
+    await before.close();
     await rawWrite(
       file,
       'sora-tracker:sub:video_1:c1',
       JSON.stringify({ value: { v: 1, taskId: 'video_1', channelId: 'c1', state: 'exploded' } }),
     );
+    // Damaged while the bot was stopped (a running bot keeps what it wrote and reads it from memory).
+    const store = await openAt(file, logger);
 
     // Read through the task's subscription list: the broken one is left out, and pruned from the index.
     expect(await store.subscriptionsOf('video_1')).toEqual([]);

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { Clock } from '../clock.js';
 import { UnreadableValue, messageOf, type KeyValueBackend } from './backend.js';
 import type { KeyedMutex } from './keyed-mutex.js';
+import { createRecordCache } from './record-cache.js';
 import { storeKeys } from './keys.js';
 import { RECORD_VERSION } from './records.js';
 
@@ -12,6 +13,8 @@ export interface Codec<Stored, Value> {
   schema: z.ZodType<Stored>;
   fromStored(stored: Stored): Value;
   toStored(value: Value): unknown;
+  /** Kept in the record cache (records read on every poll); indexes have a cache of their own. */
+  cached?: boolean;
 }
 
 /** Raised when a caller tries to write a record that would not read back. */
@@ -28,6 +31,8 @@ export interface RecordIo {
   read<S, V>(key: string, codec: Codec<S, V>): Promise<V | undefined>;
   readMany<S, V>(keys: readonly string[], codec: Codec<S, V>): Promise<(V | undefined)[]>;
   write<S, V>(key: string, value: V, codec: Codec<S, V>): Promise<void>;
+  /** Deletes a record. */
+  remove(key: string): Promise<void>;
 }
 
 /**
@@ -50,8 +55,11 @@ export function createRecordIo(deps: {
   clock: Clock;
   /** The per-key lock of record writes: a quarantine must not remove a record written meanwhile. */
   lock: KeyedMutex;
+  /** Decoded records of cached codecs kept in memory, at most this many. 0: none. */
+  maxCachedRecords?: number;
 }): RecordIo {
   const { backend, logger, clock, lock } = deps;
+  const cache = createRecordCache(deps.maxCachedRecords ?? 0);
   const warnedNewer = new Set<string>();
 
   function decode<S, V>(raw: unknown, codec: Codec<S, V>): Decoded<V> {
@@ -117,6 +125,7 @@ export function createRecordIo(deps: {
         const quarantineKey = storeKeys.quarantine(key, at);
         const original = raw instanceof UnreadableValue ? raw.raw : raw;
         await backend.set(quarantineKey, { key, at, reason, issues, original });
+        cache.forget(key);
         await backend.delete(key);
         logger.error(
           { key, quarantineKey, reason, issues },
@@ -131,23 +140,49 @@ export function createRecordIo(deps: {
     }
   }
 
-  return {
-    async read(key, codec) {
-      const raw = await backend.get(key);
-      return settle(key, raw, decode(raw, codec));
-    },
+  /** Reads and decodes keys from the backend; fills the cache for cached codecs. */
+  async function load<S, V>(keys: readonly string[], codec: Codec<S, V>): Promise<(V | undefined)[]> {
+    const tickets = codec.cached ? keys.map((key) => cache.beginRead(key)) : [];
+    const values: (V | undefined)[] = [];
+    try {
+      const raws = keys.length === 1 ? [await backend.get(keys[0]!)] : await backend.getMany(keys);
+      for (const [i, key] of keys.entries()) values.push(await settle(key, raws[i], decode(raws[i], codec)));
+    } finally {
+      // Every ticket is settled, found or not, so a failed read leaves no key marked as being read.
+      keys.forEach((key, i) => {
+        if (codec.cached) cache.fill(key, tickets[i]!, values[i]);
+      });
+    }
+    return values;
+  }
 
-    async readMany(keys, codec) {
-      const values = [];
-      for (let start = 0; start < keys.length; start += READ_BATCH) {
-        const batch = keys.slice(start, start + READ_BATCH);
-        const raws = await backend.getMany(batch);
-        for (const [i, key] of batch.entries()) {
-          values.push(await settle(key, raws[i], decode(raws[i], codec)));
-        }
-      }
-      return values;
-    },
+  async function read<S, V>(key: string, codec: Codec<S, V>): Promise<V | undefined> {
+    if (codec.cached) {
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit as V;
+    }
+    return (await load([key], codec))[0];
+  }
+
+  async function readMany<S, V>(keys: readonly string[], codec: Codec<S, V>): Promise<(V | undefined)[]> {
+    const found = new Map<string, V | undefined>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const hit = codec.cached ? (cache.get(key) as V | undefined) : undefined;
+      if (hit !== undefined) found.set(key, hit);
+      else missing.push(key);
+    }
+    for (let start = 0; start < missing.length; start += READ_BATCH) {
+      const batch = missing.slice(start, start + READ_BATCH);
+      const loaded = await load(batch, codec);
+      batch.forEach((key, i) => found.set(key, loaded[i]));
+    }
+    return keys.map((key) => found.get(key));
+  }
+
+  return {
+    read,
+    readMany,
 
     async write(key, value, codec) {
       const result = codec.schema.safeParse(codec.toStored(value));
@@ -159,7 +194,25 @@ export function createRecordIo(deps: {
         throw new InvalidRecordError(`Refusing to store an invalid ${codec.kind} record (${where})`);
       }
       // The parsed form: unknown fields dropped, so only what reads back is stored.
-      await backend.set(key, result.data);
+      try {
+        await backend.set(key, result.data);
+      } catch (error) {
+        // Written or not: the next read asks the backend.
+        cache.forget(key);
+        throw error;
+      }
+      // The record itself, frozen: records are replaced, never changed, and a copy per write would be
+      // garbage that outlives the young generation (thousands of polls a minute).
+      if (codec.cached) cache.set(key, value);
+    },
+
+    async remove(key) {
+      cache.forget(key);
+      try {
+        await backend.delete(key);
+      } finally {
+        cache.forget(key);
+      }
     },
   };
 }

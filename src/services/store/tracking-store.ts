@@ -27,6 +27,11 @@ export interface CreateStoreOptions {
   connectTimeoutMs?: number;
   /** Bound of the in-memory copy of the indexes. Default 50,000 keys. */
   maxCachedIndexKeys?: number;
+  /**
+   * Bound of the in-memory copy of task and subscription records (read on every poll). Default 25,000;
+   * 0 turns it off. Only one process may write a namespace while it is on (one bot, or one shard lease).
+   */
+  maxCachedRecords?: number;
 }
 
 export interface ActiveOwners {
@@ -89,6 +94,7 @@ const taskCodec: Codec<Parameters<typeof taskFromStored>[0], TaskRecord> = {
   schema: storedTaskSchema,
   fromStored: taskFromStored,
   toStored: taskToStored,
+  cached: true,
 };
 
 const subscriptionCodec: Codec<SubscriptionRecord, SubscriptionRecord> = {
@@ -96,6 +102,7 @@ const subscriptionCodec: Codec<SubscriptionRecord, SubscriptionRecord> = {
   schema: storedSubscriptionSchema,
   fromStored: (stored) => stored,
   toStored: (subscription) => subscription,
+  cached: true,
 };
 
 const indexCodec: Codec<{ v: 1; members: string[] }, string[]> = {
@@ -137,13 +144,19 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
   // One lock per record key (and per task for the active index): writes of one key happen in call
   // order, and a pruned index entry is checked against its record under the record's lock.
   const lock = createKeyedMutex();
-  const io = createRecordIo({ backend, logger, clock, lock });
+  const io = createRecordIo({
+    backend,
+    logger,
+    clock,
+    lock,
+    maxCachedRecords: options.maxCachedRecords ?? 25_000,
+  });
   const indexes = createIndexSets(
     {
       read: async (key) => (await io.read(key, indexCodec)) ?? [],
       readMany: async (keys) => (await io.readMany(keys, indexCodec)).map((members) => members ?? []),
       write: (key, members) =>
-        members.length === 0 ? backend.delete(key) : io.write(key, [...members], indexCodec),
+        members.length === 0 ? io.remove(key) : io.write(key, [...members], indexCodec),
     },
     { maxCachedKeys: options.maxCachedIndexKeys ?? 50_000 },
   );
@@ -255,7 +268,7 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     deleteSubscription: operation(async (taskId: string, channelId: string) => {
       const key = storeKeys.subscription(taskId, channelId);
       await lock.run(key, async () => {
-        await backend.delete(key);
+        await io.remove(key);
         await Promise.all([
           indexes.remove(storeKeys.taskChannels(taskId), channelId),
           indexes.remove(storeKeys.channelTasks(channelId), taskId),
