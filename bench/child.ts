@@ -9,6 +9,7 @@ import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { createApp, type App } from '../src/app.js';
+import { tuneHeapForLongRuns } from '../src/heap-tuning.js';
 import { loadBotConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { readChildConfig, type ChildMessage, type ChildMetrics, type ParentMessage } from './child-config.js';
@@ -29,6 +30,8 @@ interface Running {
 
 async function prepare(): Promise<() => Promise<Running>> {
   if (config.tracker === 'ours') {
+    // As src/index.ts does before anything else.
+    tuneHeapForLongRuns();
     const botConfig = loadBotConfig(config.env);
     const logger = createLogger({
       level: botConfig.logLevel,

@@ -1,9 +1,11 @@
 import { createApp } from './app.js';
 import { ConfigError, loadBotConfig } from './config.js';
+import { tuneHeapForLongRuns } from './heap-tuning.js';
 import { createLogger } from './logger.js';
 
 /** Entry point: read the configuration once, build the app, run until SIGTERM or SIGINT. */
 async function main(): Promise<void> {
+  tuneHeapForLongRuns();
   let config;
   try {
     config = loadBotConfig(process.env);

@@ -141,6 +141,8 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
   const idleWaiters: (() => void)[] = [];
   const wake = createWakeTimer(clock, pump);
   let queuedCount = 0;
+  /** Queued writes of each priority across channels: a pass with none to serve is skipped. */
+  const queuedByPriority: Record<WritePriority, number> = { final: 0, ending: 0, progress: 0 };
   let stopped = false;
 
   function channel(channelId: string): ChannelState {
@@ -179,11 +181,13 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
       const state = channels.get(waiting.pop()!);
       if (state) makeReady(state);
     }
-    let globalFreeAt = now;
+    let globalFreeAt = freeAt(global, now);
     // When the global budget is short, channels with results go first, then those with final states.
     for (const pass of PASSES) {
+      if (globalFreeAt > now) break;
+      if (pass.priority !== undefined && queuedByPriority[pass.priority] === 0) continue;
       for (const state of ready) {
-        if (!pass(state)) continue;
+        if (!pass.serves(state)) continue;
         globalFreeAt = freeAt(global, now);
         if (globalFreeAt > now) break;
         ready.delete(state);
@@ -248,6 +252,7 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
     if (write.priority === 'progress') state.progressWrittenAt = now;
     queuedKeys.delete(write.key);
     queuedCount -= 1;
+    queuedByPriority[write.priority] -= 1;
     const old = isOld(write, now);
     state.writing = true;
     state.recent.active += 1;
@@ -310,21 +315,24 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
       let queuedAt = now;
       const previousChannel = queuedKeys.get(write.key);
       if (previousChannel) {
-        const queue = Object.values(previousChannel.queues).find((q) => q.has(write.key))!;
+        const priority = PRIORITIES.find((p) => previousChannel.queues[p].has(write.key))!;
+        const queue = previousChannel.queues[priority];
         const previous = queue.get(write.key)!;
         drop(previous.write, 'replaced');
-        if (previousChannel.id === write.channelId && queue === previousChannel.queues[write.priority]) {
+        if (previousChannel.id === write.channelId && priority === write.priority) {
           previous.write = write; // latest wins, in the place the key already had
           return;
         }
         queue.delete(write.key);
         queuedCount -= 1;
+        queuedByPriority[priority] -= 1;
         queuedAt = previous.queuedAt;
       }
       const state = channel(write.channelId);
       state.queues[write.priority].set(write.key, { write, queuedAt });
       queuedKeys.set(write.key, state);
       queuedCount += 1;
+      queuedByPriority[write.priority] += 1;
       makeReady(state);
       pumpSoon();
     },
@@ -364,6 +372,7 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
         queuedKeys.clear();
         ready.clear();
         queuedCount = 0;
+        for (const priority of PRIORITIES) queuedByPriority[priority] = 0;
         if (dropped > 0) logger.info({ dropped }, 'edit pacer stopped: queued writes dropped');
       }
       if (runningWrites.size > 0) {
@@ -377,11 +386,14 @@ export function createEditPacer(options: EditPacerOptions): EditPacer {
   };
 }
 
+const PRIORITIES: readonly WritePriority[] = ['final', 'ending', 'progress'];
+
 /** The order in which ready channels are served: by the most urgent write each has waiting. */
-const PASSES: readonly ((state: ChannelState) => boolean)[] = [
-  (state) => state.queues.final.size > 0,
-  (state) => state.queues.ending.size > 0,
-  () => true,
+const PASSES: readonly { priority?: WritePriority; serves: (state: ChannelState) => boolean }[] = [
+  { priority: 'final', serves: (state) => state.queues.final.size > 0 },
+  { priority: 'ending', serves: (state) => state.queues.ending.size > 0 },
+  // Every ready channel, whatever it has: a channel may be ready only to be parked again.
+  { serves: () => true },
 ];
 
 function queuedIn(state: ChannelState): number {

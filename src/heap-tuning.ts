@@ -1,0 +1,16 @@
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * How far V8 lets the heap grow past what was live at the last full collection, in percent.
+ *
+ * The bot keeps a steady working set (tracked tasks, cached records, queued edits) and replaces parts of
+ * it all the time, so much of its garbage is old. V8's default lets the heap reach up to four times the
+ * live size before collecting it; measured at 10,000 tasks (npm run bench), that is a 550 MB process
+ * for 130 MB of live data. At 20 % the same run peaks near 300 MB for the same CPU time.
+ */
+export const HEAP_GROWING_PERCENT = 20;
+
+/** Called once at start, before anything is allocated in bulk. */
+export function tuneHeapForLongRuns(): void {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
