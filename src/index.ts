@@ -1,8 +1,8 @@
-import { createApp } from './app.js';
-import { ConfigError, loadBotConfig } from './config.js';
+import { ConfigError, loadBotConfig, storeUrlSecrets } from './config.js';
 import { createLogger } from './logger.js';
+import { startShards } from './shards.js';
 
-/** Entry point: read the configuration once, build the app, run until SIGTERM or SIGINT. */
+/** Entry point: read the configuration once, start this process's shards, run until SIGTERM or SIGINT. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -15,14 +15,26 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger({ level: config.logLevel, secrets: [config.apiKey, config.discordToken] });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.apiKey, config.discordToken, ...storeUrlSecrets(config.storeUrl)],
+  });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     process.exit(1);
   });
 
-  const app = await createApp({ config, logger });
+  const bot = await startShards({
+    config,
+    logger,
+    onFatal: (error) => {
+      process.stderr.write(
+        `sora-tracker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  });
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -30,7 +42,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // A second signal, or a shutdown that hangs, still ends the process.
     setTimeout(() => process.exit(1), 12_000).unref();
-    app.stop().then(
+    bot.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -40,8 +52,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-
-  await app.start();
 }
 
 main().catch((error: unknown) => {
