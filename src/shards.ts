@@ -1,6 +1,12 @@
 import { createApp, type App, type AppOptions } from './app.js';
 import type { BotConfig } from './config.js';
-import { startOpsServer, type OpsServer, type ShardHealth, type ShardState } from './http-server.js';
+import {
+  startOpsServer,
+  type HealthCheck,
+  type OpsServer,
+  type ShardHealth,
+  type ShardState,
+} from './http-server.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createSystemClock, type Clock } from './services/clock.js';
@@ -198,6 +204,14 @@ function createShardRunner(deps: {
       })
     : undefined;
 
+  const leaseCheck: HealthCheck = {
+    name: 'store',
+    check: () =>
+      Promise.resolve(
+        lease?.reachable === false ? 'Redis unreachable; waiting for the shard lease' : undefined,
+      ),
+  };
+
   return {
     id,
     get app() {
@@ -212,7 +226,8 @@ function createShardRunner(deps: {
     gateway: () => app?.gatewayStatus() ?? 'none',
     activeTasks: () => app?.activeTasks() ?? 0,
     leaseHolder: () => (app ? undefined : lease?.holder),
-    checks: () => app?.checks ?? [],
+    // A shard waiting for its lease is healthy (alive, ready to take over) as long as it can reach Redis.
+    checks: () => app?.checks ?? (lease && !stopping ? [leaseCheck] : []),
     start() {
       if (lease) lease.start();
       else void enqueue(runApp);

@@ -43,6 +43,8 @@ export interface ShardLease {
   readonly state: LeaseState;
   /** Who holds the lease while this one waits for it (host and pid), when known. */
   readonly holder: string | undefined;
+  /** False while the last command could not reach Redis. */
+  readonly reachable: boolean;
   /** Starts trying to acquire; `onAcquired` / `onLost` are called on each change. */
   start(): void;
   /** Resolves when no Redis command of the lease is in flight (for tests driving a manual clock). */
@@ -208,6 +210,9 @@ export function createShardLease(options: ShardLeaseOptions): ShardLease {
     },
     get holder() {
       return holder;
+    },
+    get reachable() {
+      return !unreachableLogged;
     },
     start() {
       if (state !== 'stopped') return;

@@ -10,6 +10,46 @@ const REDIS_URL = process.env.REDIS_URL;
 if (!REDIS_URL)
   console.warn('Skipping the sharding tests: set REDIS_URL (e.g. redis://127.0.0.1:6379) to run them.');
 
+describe('two shards in one process (SHARD_COUNT=2, SQLite)', () => {
+  const createStack = useStack();
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  it('runs both, one gateway connection each, and delivers every result once', async () => {
+    const w = await createShardWorld(createStack, undefined);
+    cleanups.push(w.cleanup);
+    const { stack } = w;
+    const [s0, s1] = w.channels;
+    const tracked: Tracked[] = [
+      { taskId: 'video_p0', channel: s0[0]!, user: stack.alice, notify: true },
+      { taskId: 'video_p1', channel: s1[0]!, user: stack.bob, notify: true },
+    ];
+    for (const entry of tracked) addTwoStepTask(stack, entry.taskId);
+
+    // SHARD_IDS unset: every shard of SHARD_COUNT.
+    const both = await w.spawnShards([], { SHARD_IDS: '' });
+    await Promise.all([w.running(both, 0), w.running(both, 1)]);
+    expect((await both.health())?.body.shards.map((s) => [s.id, s.state])).toEqual([
+      [0, 'running'],
+      [1, 'running'],
+    ]);
+    expect(
+      stack.discord.gateway
+        .sessions()
+        .map((s) => s.shard)
+        .sort(),
+    ).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    for (const entry of tracked) await w.track(entry);
+    await w.apiClock.advance(1_000);
+    await w.expectDeliveredOnce(tracked, [both]);
+  }, 60_000);
+});
+
 describe.skipIf(!REDIS_URL)('two shards in separate processes on Redis', () => {
   const createStack = useStack();
   const cleanups: (() => Promise<void>)[] = [];

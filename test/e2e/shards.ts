@@ -62,7 +62,8 @@ export async function eventually<T>(
 
 export async function createShardWorld(
   createStack: (options: { apiClock: ManualClock }) => Promise<Stack>,
-  redisUrl: string,
+  /** A redis:// URL, or undefined for a SQLite file of the test's own (no leases). */
+  redisUrl: string | undefined,
 ) {
   const apiClock = createManualClock(Date.now());
   const stack = await createStack({ apiClock });
@@ -93,7 +94,7 @@ export async function createShardWorld(
     return freePort().then((port) => {
       const bot = spawnBot({
         ...stack.env,
-        STORE_URL: redisUrl,
+        STORE_URL: redisUrl ?? stack.env.STORE_URL ?? '',
         STORE_NAMESPACE: namespace,
         SHARD_COUNT: String(SHARD_COUNT),
         SHARD_IDS: shardIds.join(','),
@@ -182,10 +183,14 @@ export async function createShardWorld(
     for (const channel of channels) {
       const here = tracked.filter((entry) => entry.channel === channel);
       for (const entry of here) {
-        expect(progressOf(channel, entry.taskId), `progress of ${entry.taskId} in #${channel.name}`).toHaveLength(
-          1,
-        );
-        expect(resultsOf(channel, entry.taskId), `results of ${entry.taskId} in #${channel.name}`).toHaveLength(1);
+        expect(
+          progressOf(channel, entry.taskId),
+          `progress of ${entry.taskId} in #${channel.name}`,
+        ).toHaveLength(1);
+        expect(
+          resultsOf(channel, entry.taskId),
+          `results of ${entry.taskId} in #${channel.name}`,
+        ).toHaveLength(1);
       }
       expect(stack.botMessages(channel), `messages in #${channel.name}`).toHaveLength(here.length * 2);
     }
@@ -201,7 +206,8 @@ export async function createShardWorld(
 
   async function cleanup(): Promise<void> {
     for (const proc of processes.splice(0)) await proc.bot.kill('SIGKILL');
-    const admin = createClient({ url: process.env.REDIS_URL ?? redisUrl });
+    if (redisUrl === undefined) return;
+    const admin = createClient({ url: redisUrl, socket: { reconnectStrategy: false } });
     admin.on('error', () => undefined);
     try {
       await admin.connect();

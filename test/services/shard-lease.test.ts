@@ -47,10 +47,11 @@ describe.skipIf(!REDIS_URL)('the shard lease', () => {
 
   async function connected(redis: LeaseRedis): Promise<void> {
     await waitFor(
-      () => redis.get('probe').then(
-        () => true,
-        () => false,
-      ),
+      () =>
+        redis.get('probe').then(
+          () => true,
+          () => false,
+        ),
       'the lease connection',
     );
   }
@@ -90,7 +91,8 @@ describe.skipIf(!REDIS_URL)('the shard lease', () => {
     await Promise.all(leases.map((lease) => lease.idle()));
   }
 
-  const freshKey = (shard = 0, count = 2) => leaseKey(`sora-tracker-lease-test:${randomUUID()}`, shard, count);
+  const freshKey = (shard = 0, count = 2) =>
+    leaseKey(`sora-tracker-lease-test:${randomUUID()}`, shard, count);
 
   it('is held by one process; a second waits, says once who holds it, and takes over when it is released', async () => {
     const clock = createManualClock();
