@@ -94,7 +94,7 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
       videoApi,
       leaseRedis,
       build,
-      onFatal: options.onFatal,
+      onFatal: (error) => options.onFatal(error),
     }),
   );
 
