@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     },
   });
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: NodeJS.Signals | 'manager gone') => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -52,6 +52,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // A child of `npm run start:sharded` whose manager is gone (even killed) stops too: left running, it
+  // would keep its shard's lease and the manager's next children would wait for it forever.
+  if (process.env.SHARDING_MANAGER !== undefined && process.connected) {
+    process.once('disconnect', () => shutdown('manager gone'));
+  }
 }
 
 main().catch((error: unknown) => {

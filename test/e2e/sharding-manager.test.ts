@@ -101,6 +101,32 @@ describe('npm run start:sharded (ShardingManager)', () => {
     expect(await health(base + 1)).toBeUndefined();
   }, 60_000);
 
+  it("a child whose manager is killed stops too, so the next manager's children can take its shard", async () => {
+    const w = await createShardWorld(createStack, undefined);
+    const base = await twoFreePorts();
+    const manager = spawnBot(
+      { ...w.stack.env, STORE_URL: 'memory://', SHARD_COUNT: '2', SHARD_IDS: '1', HTTP_PORT: String(base) },
+      'src/sharded.ts',
+    );
+    running.push(manager);
+    await eventually(
+      async () => (await health(base + 1))?.body.shards[0]?.state === 'running',
+      "shard 1's child to run",
+      40_000,
+    );
+    const [child] = spawnedPids(manager, 1);
+    expect(await manager.kill('SIGKILL')).toBe('SIGKILL');
+    await eventually(async () => (await health(base + 1)) === undefined, 'the orphaned child to stop');
+    await eventually(async () => {
+      try {
+        process.kill(child!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'the orphaned child to exit');
+  }, 60_000);
+
   it('refuses a SQLite store and a missing SHARD_COUNT, in one line', async () => {
     const env = { DISCORD_TOKEN: 'token-value', SORA_API_KEY: 'sk-value' };
     const sqlite = spawnBot({ ...env, SHARD_COUNT: '2' }, 'src/sharded.ts');

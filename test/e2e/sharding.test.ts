@@ -147,7 +147,7 @@ describe.skipIf(!REDIS_URL)('two shards in separate processes on Redis', () => {
       `[sharding] shard 1 killed with SIGKILL → running in a new process after ${(takeoverMs / 1000).toFixed(1)} s ` +
         `(lease ${LEASE_MS / 1000} s)`,
     );
-    expect(takeoverMs).toBeGreaterThanOrEqual(LEASE_MS / 2);
+    expect(replacement.bot.stdout()).toContain('"msg":"shard lease acquired"');
 
     await w.expectDeliveredOnce(tracked, [shard0, replacement]);
   }, 60_000);
