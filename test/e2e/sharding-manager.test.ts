@@ -117,14 +117,15 @@ describe('npm run start:sharded (ShardingManager)', () => {
     const [child] = spawnedPids(manager, 1);
     expect(await manager.kill('SIGKILL')).toBe('SIGKILL');
     await eventually(async () => (await health(base + 1)) === undefined, 'the orphaned child to stop');
-    await eventually(async () => {
+    const gone = () => {
       try {
         process.kill(child!, 0);
         return false;
       } catch {
         return true;
       }
-    }, 'the orphaned child to exit');
+    };
+    await eventually(() => Promise.resolve(gone()), 'the orphaned child to exit');
   }, 60_000);
 
   it('refuses a SQLite store and a missing SHARD_COUNT, in one line', async () => {
