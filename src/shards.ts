@@ -204,6 +204,10 @@ function createShardRunner(deps: {
       })
     : undefined;
 
+  const startingCheck: HealthCheck = {
+    name: 'gateway',
+    check: () => Promise.resolve('not connected (starting)'),
+  };
   const leaseCheck: HealthCheck = {
     name: 'store',
     check: () =>
@@ -226,8 +230,13 @@ function createShardRunner(deps: {
     gateway: () => app?.gatewayStatus() ?? 'none',
     activeTasks: () => app?.activeTasks() ?? 0,
     leaseHolder: () => (app ? undefined : lease?.holder),
-    // A shard waiting for its lease is healthy (alive, ready to take over) as long as it can reach Redis.
-    checks: () => app?.checks ?? (lease && !stopping ? [leaseCheck] : []),
+    checks: () => {
+      if (app) return app.checks;
+      if (stopping) return [];
+      if (state === 'starting') return [startingCheck];
+      // Waiting for its lease: healthy (alive, ready to take over) as long as it can reach Redis.
+      return lease ? [leaseCheck] : [];
+    },
     start() {
       if (lease) lease.start();
       else void enqueue(runApp);
