@@ -8,9 +8,9 @@ import { createInteractionRouter } from './discord/interactions.js';
 import { createDiscordPort } from './discord/port.js';
 import { createProgressPublisher } from './discord/progress-publisher.js';
 import { createResultPublisher } from './discord/result-publisher.js';
-import { startOpsServer, type OpsServer } from './http-server.js';
+import { startOpsServer, type HealthCheck, type OpsServer, type ShardHealth } from './http-server.js';
 import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics, type ShardMetrics } from './metrics.js';
 import { createSystemClock, type Clock } from './services/clock.js';
 import { createDelivery } from './services/delivery.js';
 import { createEditPacer } from './services/edit-pacer.js';
@@ -26,15 +26,49 @@ export interface AppOptions {
   logger: Logger;
   clock?: Clock;
   random?: () => number;
-  /** Injected in tests; built from the config otherwise. */
+  /** Injected in tests; built from the config otherwise. An injected store is closed by stop(). */
   store?: TrackingStore;
+  /** Shared between the shards of a process; an injected client is left open by stop(). */
   videoApi?: VideoApiClient;
+  /** The one shard this app runs; default the first of `config.shardIds`, of `config.shardCount`. */
+  shard?: ShardRef;
+  /** The process's metrics (shared by its shards); default a registry of this app's own. */
+  metrics?: Metrics;
+  /** Serve /healthz and /metrics on `config.httpPort` (default true); a process running shards serves them once. */
+  serveOps?: boolean;
+}
+
+export interface ShardRef {
+  id: number;
+  count: number;
+}
+
+/** Store namespace of a shard: shard 0 of 1 keeps the unsharded namespace, so existing stores resume. */
+export function shardNamespace(namespace: string, shard: ShardRef): string {
+  return shard.count === 1 ? namespace : `${namespace}:shard-${shard.id}-of-${shard.count}`;
+}
+
+/**
+ * The share of Discord's global limit (50 requests/s per bot token, all processes together) one shard
+ * may use: 45/s in all, split evenly between the shards.
+ */
+export function discordBudgetPerShard(shardCount: number): { limit: number; windowMs: number } {
+  const total = 45;
+  if (total >= shardCount) return { limit: Math.floor(total / shardCount), windowMs: 1_000 };
+  return { limit: 1, windowMs: Math.ceil((1_000 * shardCount) / total) };
 }
 
 export interface App {
   readonly client: Client;
   readonly tracker: Tracker;
+  readonly shard: ShardRef;
   readonly metrics: Metrics;
+  /** What must hold while the shard runs (gateway connected, store answering), for /healthz. */
+  readonly checks: readonly HealthCheck[];
+  /** The gateway connection's status name, e.g. `Ready`. */
+  gatewayStatus(): string;
+  /** Tasks being polled now. */
+  activeTasks(): number;
   /** The port of /healthz and /metrics once started (undefined when HTTP_PORT=0). */
   readonly opsPort: number | undefined;
   start(): Promise<void>;
@@ -47,15 +81,23 @@ export interface App {
  * Opens the store; `start()` then connects to Discord and resumes tracked tasks.
  */
 export async function createApp(options: AppOptions): Promise<App> {
-  const { config, logger } = options;
+  const { config } = options;
+  const shard: ShardRef = options.shard ?? { id: config.shardIds[0] ?? 0, count: config.shardCount };
+  // Every line from this shard says which one it is.
+  const logger = options.logger.child({ shard: shard.id });
   const clock = options.clock ?? createSystemClock();
   const random = options.random ?? Math.random;
   // The gauge reads the scheduler when scraped; the scheduler exists by the time anyone scrapes.
   let trackedNow = () => 0;
-  const metrics = createMetrics({ tasksTracked: () => trackedNow() });
+  const metrics = options.metrics ?? createMetrics();
+  const shardMetrics: ShardMetrics = metrics.forShard(shard.id, { tasksTracked: () => trackedNow() });
 
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
+    // One gateway connection: this shard's guilds (and, on shard 0, DMs). Explicit, so the SHARDS and
+    // SHARD_COUNT that discord.js's ShardingManager sets never disagree with the configuration.
+    shards: [shard.id],
+    shardCount: shard.count,
     rest: { api: config.discordApiUrl, timeout: 60_000 },
     // Nothing the bot sends may ping anyone unless a payload says so explicitly.
     allowedMentions: { parse: [] },
@@ -75,7 +117,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const instrumentedApi = (api: VideoApiClient): VideoApiClient => ({
     async getVideo(id, opts) {
-      const end = metrics.apiRequestSeconds.startTimer({ operation: 'get_video' });
+      const end = shardMetrics.apiRequestSeconds.startTimer({ operation: 'get_video' });
       try {
         const snapshot = await api.getVideo(id, opts);
         end({ outcome: 'ok' });
@@ -87,7 +129,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
     },
     async downloadVideo(id, opts) {
-      const end = metrics.apiRequestSeconds.startTimer({ operation: 'download' });
+      const end = shardMetrics.apiRequestSeconds.startTimer({ operation: 'download' });
       try {
         const result = await api.downloadVideo(id, opts);
         end({ outcome: result.kind });
@@ -97,7 +139,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         throw error;
       }
     },
-    close: () => api.close(),
+    // A client handed in is shared with other shards: its owner closes it.
+    close: () => (options.videoApi ? Promise.resolve() : api.close()),
   });
 
   const videoApi = instrumentedApi(
@@ -114,12 +157,20 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
 
   const port = createDiscordPort(client.rest);
-  const pacer = createEditPacer({ clock, logger: logger.child({ component: 'edit-pacer' }) });
+  const pacer = createEditPacer({
+    clock,
+    logger: logger.child({ component: 'edit-pacer' }),
+    global: discordBudgetPerShard(shard.count),
+  });
   const publisher = createProgressPublisher({ port, pacer, clock, logger });
 
   const store =
     options.store ??
-    (await createTrackingStore({ url: config.storeUrl, logger: logger.child({ component: 'store' }) }));
+    (await createTrackingStore({
+      url: config.storeUrl,
+      namespace: shardNamespace(config.storeNamespace, shard),
+      logger: logger.child({ component: 'store' }),
+    }));
 
   const delivery = createDelivery({
     store,
@@ -154,8 +205,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     firstPollAt: (task, now) => cadence.firstPollAt(task.id, task.snapshot, now),
     metrics: {
       pollFinished(outcome, seconds) {
-        metrics.polls.inc({ outcome });
-        metrics.pollSeconds.observe(seconds);
+        shardMetrics.polls.inc({ outcome });
+        shardMetrics.pollSeconds.observe(seconds);
       },
     },
   });
@@ -187,15 +238,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   client.rest.on(RESTEvents.Response, (request, response) => {
-    metrics.discordRequests.inc({
+    shardMetrics.discordRequests.inc({
       method: request.method,
       route: request.route,
       status: String(response.status),
     });
   });
   client.rest.on(RESTEvents.RateLimited, (info) => {
-    metrics.rateLimitWaits.inc({ scope: info.scope });
-    metrics.rateLimitWaitSeconds.inc({ scope: info.scope }, info.timeToReset / 1000);
+    shardMetrics.rateLimitWaits.inc({ scope: info.scope });
+    shardMetrics.rateLimitWaitSeconds.inc({ scope: info.scope }, info.timeToReset / 1000);
     logger.debug(
       { route: safeRoute(info.route), scope: info.scope, waitMs: info.timeToReset },
       'discord rate limit',
@@ -224,7 +275,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     resumed = true;
     void (async () => {
       try {
-        if (config.registerCommands) await registerCommands();
+        // Commands are global to the application: one shard registers them for all.
+        if (config.registerCommands && shard.id === 0) await registerCommands();
       } catch (error) {
         logger.error({ ...describeDiscordError(error) }, 'could not register slash commands');
       }
@@ -244,37 +296,52 @@ export async function createApp(options: AppOptions): Promise<App> {
     })();
   });
 
+  const checks: HealthCheck[] = [
+    {
+      name: 'gateway',
+      check: () =>
+        Promise.resolve(
+          client.ws.status === Status.Ready ? undefined : `not connected (${Status[client.ws.status]})`,
+        ),
+    },
+    {
+      name: 'store',
+      check: async () => {
+        await store.ping();
+        return undefined;
+      },
+    },
+  ];
+  let started = false;
+  const gatewayStatus = () => Status[client.ws.status] ?? String(client.ws.status);
+  const health: ShardHealth = {
+    id: shard.id,
+    state: () => (!started ? 'stopped' : client.ws.status === Status.Ready ? 'running' : 'starting'),
+    gateway: gatewayStatus,
+    activeTasks: () => scheduler.size,
+    leaseHolder: () => undefined,
+    checks: () => checks,
+  };
+
   return {
     client,
     tracker,
+    shard,
     metrics,
+    checks,
+    gatewayStatus,
+    activeTasks: () => scheduler.size,
     get opsPort() {
       return ops?.port;
     },
     async start() {
-      if (config.httpPort !== 0) {
+      started = true;
+      if (config.httpPort !== 0 && options.serveOps !== false) {
         ops = await startOpsServer({
           port: config.httpPort,
           registry: metrics.registry,
           logger,
-          checks: [
-            {
-              name: 'gateway',
-              check: () =>
-                Promise.resolve(
-                  client.ws.status === Status.Ready
-                    ? undefined
-                    : `not connected (${Status[client.ws.status]})`,
-                ),
-            },
-            {
-              name: 'store',
-              check: async () => {
-                await store.ping();
-                return undefined;
-              },
-            },
-          ],
+          shards: () => [health],
         });
       }
       await client.login(config.discordToken);
@@ -290,6 +357,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await ops?.close();
       await videoApi.close();
       await store.close();
+      shardMetrics.detach();
       logger.info('stopped');
     },
   };

@@ -50,6 +50,17 @@ const storeUrl = z
     'expected sqlite://<path>, redis://<host>:<port> or memory://',
   );
 
+const shardList = z
+  .string()
+  .trim()
+  .regex(/^\d+(\s*,\s*\d+)*$/, 'expected a comma-separated list of shard ids, e.g. 0,1')
+  .transform((v) => [...new Set(v.split(',').map((id) => Number(id.trim())))].sort((a, b) => a - b));
+
+const storeNamespace = z
+  .string()
+  .trim()
+  .regex(/^[\w.-]+(:[\w.-]+)*$/, 'expected letters, digits, `_`, `-` or `.`, in parts separated by `:`');
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
   error: 'expected one of fatal, error, warn, info, debug, trace, silent',
 });
@@ -82,6 +93,13 @@ const botShape = {
   TASK_MAX_AGE_MS: positiveInt('how long a task may be tracked in all, in milliseconds'),
   MAX_TASKS_PER_USER: positiveInt('the most active tasks one user may track'),
   MAX_TASKS_PER_GUILD: positiveInt('the most active tasks one server may track'),
+  SHARD_COUNT: positiveInt('the total number of Discord shards'),
+  SHARD_IDS: shardList.optional(),
+  SHARD_LEASE_MS: positiveInt('how long a shard lease lasts without renewal, in milliseconds').refine(
+    (n) => n >= 1_000,
+    'expected at least 1000 (milliseconds)',
+  ),
+  STORE_NAMESPACE: storeNamespace,
 };
 
 export const DEFAULTS = {
@@ -99,6 +117,9 @@ export const DEFAULTS = {
   TASK_MAX_AGE_MS: String(24 * 60 * 60 * 1000),
   MAX_TASKS_PER_USER: '25',
   MAX_TASKS_PER_GUILD: '500',
+  SHARD_COUNT: '1',
+  SHARD_LEASE_MS: '30000',
+  STORE_NAMESPACE: 'sora-tracker',
 } as const;
 
 export interface VideoApiConfig {
@@ -121,6 +142,14 @@ export interface BotConfig extends VideoApiConfig {
   taskMaxAgeMs: number;
   maxTasksPerUser: number;
   maxTasksPerGuild: number;
+  /** Total number of Discord shards (`SHARD_COUNT`); 1 = no sharding. */
+  shardCount: number;
+  /** The shards this process runs, ascending, each below `shardCount`. */
+  shardIds: number[];
+  /** Lifetime of a shard lease in Redis; renewed at a third of it. */
+  shardLeaseMs: number;
+  /** Prefix of every store key (and lease key). */
+  storeNamespace: string;
 }
 
 /** Raised for a missing or malformed variable; `message` is the one line an operator sees. */
@@ -155,6 +184,9 @@ function resolveRaw(env: Env, keys: readonly string[]): Record<string, string | 
   const fallbacks: Record<string, string[]> = {
     SORA_API_KEY: ['SORA_API_KEY', 'OPENAI_API_KEY'],
     SORA_BASE_URL: ['SORA_BASE_URL', 'OPENAI_BASE_URL'],
+    // discord.js's ShardingManager starts each child with SHARDING_MANAGER, SHARDS=<id> and SHARD_COUNT;
+    // its own SHARD_IDS (inherited from the manager's environment) names the manager's shards, not its.
+    SHARD_IDS: env.SHARDING_MANAGER !== undefined ? ['SHARDS'] : ['SHARD_IDS', 'SHARDS'],
   };
   const raw: Record<string, string | undefined> = {};
   for (const key of keys) {
@@ -206,6 +238,27 @@ export function loadBotConfig(env: Env): BotConfig {
       `expected at least POLL_INTERVAL_MS (${raw.POLL_INTERVAL_MS})`,
     );
   }
+  const shardIds = raw.SHARD_IDS ?? Array.from({ length: raw.SHARD_COUNT }, (_, i) => i);
+  const outOfRange = shardIds.find((id) => id >= raw.SHARD_COUNT);
+  if (outOfRange !== undefined) {
+    const variable =
+      env.SHARDING_MANAGER !== undefined || pick(env, 'SHARD_IDS') === undefined ? 'SHARDS' : 'SHARD_IDS';
+    throw new ConfigError(
+      variable,
+      `expected shard ids below SHARD_COUNT (${raw.SHARD_COUNT}); ${outOfRange} is not`,
+    );
+  }
+  // Under discord.js's ShardingManager every child gets the same HTTP_PORT: shard n serves on port + n.
+  const httpPort =
+    env.SHARDING_MANAGER !== undefined && raw.HTTP_PORT !== 0
+      ? raw.HTTP_PORT + (shardIds[0] ?? 0)
+      : raw.HTTP_PORT;
+  if (httpPort > 65535) {
+    throw new ConfigError(
+      'HTTP_PORT',
+      `expected a TCP port between 0 and 65535 (${httpPort} for this shard)`,
+    );
+  }
   return {
     ...loadVideoApiConfig(env),
     discordToken: raw.DISCORD_TOKEN,
@@ -213,11 +266,27 @@ export function loadBotConfig(env: Env): BotConfig {
     storeUrl: raw.STORE_URL,
     pollIntervalMs: raw.POLL_INTERVAL_MS,
     pollMaxIntervalMs: raw.POLL_MAX_INTERVAL_MS,
-    httpPort: raw.HTTP_PORT,
+    httpPort,
     registerCommands: raw.REGISTER_COMMANDS,
     taskIdleTimeoutMs: raw.TASK_IDLE_TIMEOUT_MS,
     taskMaxAgeMs: raw.TASK_MAX_AGE_MS,
     maxTasksPerUser: raw.MAX_TASKS_PER_USER,
     maxTasksPerGuild: raw.MAX_TASKS_PER_GUILD,
+    shardCount: raw.SHARD_COUNT,
+    shardIds,
+    shardLeaseMs: raw.SHARD_LEASE_MS,
+    storeNamespace: raw.STORE_NAMESPACE,
   };
+}
+
+/** The password (if any) in a store URL such as redis://:secret@host:6379, to keep it out of the logs. */
+export function storeUrlSecrets(storeUrl: string): string[] {
+  try {
+    const url = new URL(storeUrl);
+    const password = url.password;
+    if (password === '') return [];
+    return [...new Set([password, decodeURIComponent(password)])];
+  } catch {
+    return [];
+  }
 }

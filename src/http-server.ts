@@ -9,6 +9,21 @@ export interface HealthCheck {
   check(): Promise<string | undefined>;
 }
 
+/** What one shard of this process looks like on /healthz. */
+export type ShardState = 'running' | 'standby' | 'starting' | 'stopped';
+
+export interface ShardHealth {
+  id: number;
+  state(): ShardState;
+  /** The gateway connection's status, e.g. `Ready`, or `none` when the shard is not connected here. */
+  gateway(): string;
+  activeTasks(): number;
+  /** Who holds the shard's lease (host and pid) while this process waits for it. */
+  leaseHolder(): string | undefined;
+  /** What must hold while the shard runs here (gateway, store); empty when it does not run here. */
+  checks(): readonly HealthCheck[];
+}
+
 export interface OpsServer {
   port: number;
   close(): Promise<void>;
@@ -16,19 +31,20 @@ export interface OpsServer {
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function runCheck(check: HealthCheck): Promise<string | undefined> {
+async function runCheck(check: HealthCheck, shardId: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(
-      () => resolve(`${check.name}: no answer within ${CHECK_TIMEOUT_MS} ms`),
+      () => resolve(`${check.name}: shard ${shardId}: no answer within ${CHECK_TIMEOUT_MS} ms`),
       CHECK_TIMEOUT_MS,
     );
   });
   try {
     const reason = await Promise.race([
       check.check().then(
-        (r) => (r === undefined ? undefined : `${check.name}: ${r}`),
-        (error: unknown) => `${check.name}: ${error instanceof Error ? error.message : String(error)}`,
+        (r) => (r === undefined ? undefined : `${check.name}: shard ${shardId}: ${r}`),
+        (error: unknown) =>
+          `${check.name}: shard ${shardId}: ${error instanceof Error ? error.message : String(error)}`,
       ),
       timeout,
     ]);
@@ -38,11 +54,15 @@ async function runCheck(check: HealthCheck): Promise<string | undefined> {
   }
 }
 
-/** `/healthz` (200 healthy, 503 with the reasons) and `/metrics` (Prometheus text format). */
+/**
+ * `/healthz` and `/metrics` (Prometheus text format). `/healthz` lists every shard of the process and
+ * answers 200, or 503 with the reasons when a shard that runs here is broken; a shard waiting for its
+ * lease (standby) is healthy: it is alive and ready to take over.
+ */
 export async function startOpsServer(options: {
   port: number;
   host?: string;
-  checks: readonly HealthCheck[];
+  shards: () => readonly ShardHealth[];
   registry: Registry;
   logger: Logger;
 }): Promise<OpsServer> {
@@ -51,12 +71,33 @@ export async function startOpsServer(options: {
     void (async () => {
       try {
         if (request.method === 'GET' && path === '/healthz') {
-          const reasons = (await Promise.all(options.checks.map(runCheck))).filter(
-            (reason): reason is string => reason !== undefined,
+          const shards = await Promise.all(
+            options.shards().map(async (shard) => {
+              const problems = (
+                await Promise.all(shard.checks().map((check) => runCheck(check, shard.id)))
+              ).filter((reason): reason is string => reason !== undefined);
+              const holder = shard.leaseHolder();
+              return {
+                report: {
+                  id: shard.id,
+                  state: shard.state(),
+                  gateway: shard.gateway(),
+                  activeTasks: shard.activeTasks(),
+                  ...(holder !== undefined ? { leaseHolder: holder } : {}),
+                },
+                problems,
+              };
+            }),
           );
+          const reasons = shards.flatMap((shard) => shard.problems);
           const healthy = reasons.length === 0;
+          const body = {
+            status: healthy ? 'ok' : 'unavailable',
+            ...(healthy ? {} : { reasons }),
+            shards: shards.map((shard) => shard.report),
+          };
           response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-          response.end(JSON.stringify(healthy ? { status: 'ok' } : { status: 'unavailable', reasons }));
+          response.end(JSON.stringify(body));
           return;
         }
         if (request.method === 'GET' && path === '/metrics') {

@@ -1,9 +1,9 @@
-import { createApp } from './app.js';
-import { ConfigError, loadBotConfig } from './config.js';
+import { ConfigError, loadBotConfig, storeUrlSecrets } from './config.js';
 import { tuneHeapForLongRuns } from './heap-tuning.js';
 import { createLogger } from './logger.js';
+import { startShards } from './shards.js';
 
-/** Entry point: read the configuration once, build the app, run until SIGTERM or SIGINT. */
+/** Entry point: read the configuration once, start this process's shards, run until SIGTERM or SIGINT. */
 async function main(): Promise<void> {
   tuneHeapForLongRuns();
   let config;
@@ -17,22 +17,34 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger({ level: config.logLevel, secrets: [config.apiKey, config.discordToken] });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.apiKey, config.discordToken, ...storeUrlSecrets(config.storeUrl)],
+  });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     process.exit(1);
   });
 
-  const app = await createApp({ config, logger });
+  const bot = await startShards({
+    config,
+    logger,
+    onFatal: (error) => {
+      process.stderr.write(
+        `sora-tracker failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  });
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: NodeJS.Signals | 'manager gone') => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // A second signal, or a shutdown that hangs, still ends the process.
     setTimeout(() => process.exit(1), 12_000).unref();
-    app.stop().then(
+    bot.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -42,8 +54,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-
-  await app.start();
+  // A child of `npm run start:sharded` whose manager is gone (even killed) stops too: left running, it
+  // would keep its shard's lease and the manager's next children would wait for it forever.
+  if (process.env.SHARDING_MANAGER !== undefined && process.connected) {
+    process.once('disconnect', () => shutdown('manager gone'));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -17,8 +17,9 @@ export interface BotProcess {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export function spawnBot(env: Record<string, string>): BotProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+/** Runs src/index.ts (or another entry, e.g. src/sharded.ts) with exactly `env` (and PATH). */
+export function spawnBot(env: Record<string, string>, entry = 'src/index.ts'): BotProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     // Only what the bot is given: no inherited secrets, no CI variables.
     env: { PATH: process.env.PATH ?? '', ...env },

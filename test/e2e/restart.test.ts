@@ -85,20 +85,28 @@ describe('the bot process', () => {
 
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ok' });
+      // Without SHARD_COUNT: one shard, 0 of 1, running here (a SQLite store: no lease).
+      expect(await health.json()).toEqual({
+        status: 'ok',
+        shards: [{ id: 0, state: 'running', gateway: 'Ready', activeTasks: 1 }],
+      });
 
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toMatch(/^sora_tracker_tasks_tracked 1$/m);
+      expect(metrics).toMatch(/^sora_tracker_tasks_tracked\{shard="0"\} 1$/m);
+      expect(metrics).toMatch(/^sora_tracker_shard_running\{shard="0"\} 1$/m);
       expect(metrics).toMatch(
-        /sora_tracker_discord_requests_total\{method="POST",route="\/channels\/:id\/messages",status="200"\} 1/,
+        /sora_tracker_discord_requests_total\{shard="0",method="POST",route="\/channels\/:id\/messages",status="200"\} 1/,
       );
       expect(metrics).toMatch(
-        /sora_tracker_api_request_duration_seconds_count\{operation="get_video",outcome="ok"\} \d+/,
+        /sora_tracker_api_request_duration_seconds_count\{shard="0",operation="get_video",outcome="ok"\} \d+/,
       );
 
       expect(await bot.kill('SIGTERM')).toBe(0);
       const logs = bot.stdout();
       expect(logs).toContain('"msg":"stopped"');
+      // Every line of the shard's work says which shard it is.
+      const trackLine = logs.split('\n').find((line) => line.includes('"msg":"connected to Discord"'));
+      expect(trackLine).toContain('"shard":0');
       expect(logs).not.toContain(API_KEY);
       expect(logs).not.toContain(stack.discord.token);
     } finally {

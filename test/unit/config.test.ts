@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadBotConfig, loadVideoApiConfig } from '../../src/config.js';
+import { ConfigError, loadBotConfig, loadVideoApiConfig, storeUrlSecrets } from '../../src/config.js';
 
 const minimal = { DISCORD_TOKEN: 'discord-token-value', SORA_API_KEY: 'sk-test-key' };
 
@@ -93,5 +93,66 @@ describe('configuration', () => {
       loadBotConfig({ ...minimal, SORA_API_KEY: 'sk-secret-value', HTTP_PORT: 'x' }),
     );
     expect(error.message).not.toContain('sk-secret-value');
+  });
+
+  describe('sharding', () => {
+    it('runs one shard, 0 of 1, in the unsharded namespace when nothing is set', () => {
+      expect(loadBotConfig(minimal)).toMatchObject({
+        shardCount: 1,
+        shardIds: [0],
+        shardLeaseMs: 30_000,
+        storeNamespace: 'sora-tracker',
+      });
+    });
+
+    it('runs every shard of SHARD_COUNT by default, or those of SHARD_IDS, sorted and once each', () => {
+      expect(loadBotConfig({ ...minimal, SHARD_COUNT: '3' }).shardIds).toEqual([0, 1, 2]);
+      expect(loadBotConfig({ ...minimal, SHARD_COUNT: '4', SHARD_IDS: ' 3, 1 ,3' }).shardIds).toEqual([1, 3]);
+    });
+
+    it('refuses a shard id that is not below SHARD_COUNT, in one line naming SHARD_IDS', () => {
+      const error = errorOf(() => loadBotConfig({ ...minimal, SHARD_COUNT: '2', SHARD_IDS: '0,2' }));
+      expect(error.variable).toBe('SHARD_IDS');
+      expect(error.message).toBe(
+        'Configuration error: SHARD_IDS expected shard ids below SHARD_COUNT (2); 2 is not',
+      );
+    });
+
+    it('refuses malformed values, naming the variable', () => {
+      expect(errorOf(() => loadBotConfig({ ...minimal, SHARD_COUNT: '0' })).variable).toBe('SHARD_COUNT');
+      expect(errorOf(() => loadBotConfig({ ...minimal, SHARD_COUNT: 'two' })).variable).toBe('SHARD_COUNT');
+      expect(errorOf(() => loadBotConfig({ ...minimal, SHARD_IDS: '0;1' })).message).toMatch(
+        /^Configuration error: SHARD_IDS expected a comma-separated list of shard ids/,
+      );
+      expect(errorOf(() => loadBotConfig({ ...minimal, SHARD_LEASE_MS: '500' })).variable).toBe(
+        'SHARD_LEASE_MS',
+      );
+      expect(errorOf(() => loadBotConfig({ ...minimal, STORE_NAMESPACE: 'a b' })).variable).toBe(
+        'STORE_NAMESPACE',
+      );
+    });
+
+    it('under a ShardingManager takes its SHARDS and SHARD_COUNT, and serves ops on HTTP_PORT + shard id', () => {
+      // discord.js's Shard passes its whole environment on: the manager's own SHARD_IDS must not count.
+      const child = {
+        ...minimal,
+        SHARD_IDS: '0,1,2',
+        SHARDING_MANAGER: 'true',
+        SHARDS: '2',
+        SHARD_COUNT: '3',
+        HTTP_PORT: '9464',
+      };
+      expect(loadBotConfig(child)).toMatchObject({ shardIds: [2], shardCount: 3, httpPort: 9466 });
+      expect(loadBotConfig({ ...child, HTTP_PORT: '0' }).httpPort).toBe(0);
+      expect(loadBotConfig({ ...minimal, SHARD_COUNT: '3', SHARD_IDS: '2' }).httpPort).toBe(9464);
+      expect(errorOf(() => loadBotConfig({ ...child, SHARDS: '5' })).variable).toBe('SHARDS');
+    });
+
+    it('finds the password of a Redis URL, to keep it out of the logs', () => {
+      expect(storeUrlSecrets('redis://:s3cr%2Ft@127.0.0.1:6379/0')).toEqual(['s3cr%2Ft', 's3cr/t']);
+      expect(storeUrlSecrets('redis://user:pw@host:6379')).toEqual(['pw']);
+      expect(storeUrlSecrets('redis://127.0.0.1:6379')).toEqual([]);
+      expect(storeUrlSecrets('sqlite://data/x.sqlite')).toEqual([]);
+    });
   });
 });
