@@ -101,6 +101,26 @@ export function checkTargets(rows: readonly RowResult[]): TargetCheck[] {
         met: ours.child.eventLoopDelayP99Ms < 50,
       },
     );
+    const smallest = rows.filter((row) => row.kind === 'steady').sort((a, b) => a.tasks - b.tasks)[0];
+    if (smallest && smallest.tasks < largest.tasks) {
+      // Linear or better: what one task costs does not grow with the number of tasks.
+      const cpuPerTask = (row: RowResult) =>
+        (row.ours.child.cpuUserSeconds + row.ours.child.cpuSystemSeconds) / row.tasks;
+      const rssPerTask = (row: RowResult) => row.ours.child.peakRssBytes / row.tasks;
+      const small = smallest.tasks.toLocaleString('en-US');
+      checks.push(
+        {
+          target: `CPU grows linearly or better: CPU seconds per task at ${n} ≤ at ${small}`,
+          value: `${num(cpuPerTask(largest) * 1000, 1)} ms ≤ ${num(cpuPerTask(smallest) * 1000, 1)} ms`,
+          met: cpuPerTask(largest) <= cpuPerTask(smallest),
+        },
+        {
+          target: `Memory grows linearly or better: peak RSS per task at ${n} ≤ at ${small}`,
+          value: `${num(rssPerTask(largest) / 1024, 1)} KiB ≤ ${num(rssPerTask(smallest) / 1024, 1)} KiB`,
+          met: rssPerTask(largest) <= rssPerTask(smallest),
+        },
+      );
+    }
   }
   for (const row of rows) {
     const { ours, reference } = row;
@@ -177,7 +197,7 @@ const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&
 
 function panelSvg(panel: Panel, x0: number, y0: number, width: number, height: number, xs: number[]): string {
   const left = x0 + 56;
-  const right = x0 + width - 12;
+  const right = x0 + width - 28; // room for the last x label
   const top = y0 + 28;
   const bottom = y0 + height - 36;
   const values = [

@@ -35,7 +35,7 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
  */
 const FULL: readonly WorkloadSpec[] = [
   { name: 'steady-1000', kind: 'steady', tasks: 1_000, channels: 500, timeFactor: 15, seed: 1 },
-  { name: 'steady-5000', kind: 'steady', tasks: 5_000, channels: 500, timeFactor: 6, seed: 2 },
+  { name: 'steady-5000', kind: 'steady', tasks: 5_000, channels: 500, timeFactor: 8, seed: 2 },
   { name: 'steady-10000', kind: 'steady', tasks: 10_000, channels: 500, timeFactor: 4, seed: 3 },
   { name: 'burst-1000', kind: 'burst', tasks: 1_000, channels: 100, timeFactor: 1, seed: 4 },
 ];

@@ -222,4 +222,29 @@ describe('sqlite:// store on disk', () => {
     expect(await reopened.channelTaskIds('c1')).toEqual(['video_1', 'video_2']);
     expect(await rawRead(file, 'sora-tracker:idx:channel-tasks:c1')).not.toContain('video_3');
   });
+
+  it('commits writes made together as they were made: the last write of a key wins, a later delete removes it', async () => {
+    const file = join(temp.dir, 'batched.sqlite');
+    const store = await openAt(file);
+    // Made in one turn of the event loop, so they share statements.
+    await Promise.all([
+      ...Array.from({ length: 450 }, (_, i) => store.putTask(sampleTask(`video_${i}`))),
+      store.putTask(sampleTask('video_twice', { lastChangeAt: 1 })),
+      store.putTask(sampleTask('video_twice', { lastChangeAt: 2 })),
+      store.putSubscription(sampleSubscription('video_gone', 'c1')),
+    ]);
+    await Promise.all([
+      store.deleteSubscription('video_gone', 'c1'),
+      store.putTask(sampleTask('video_after_delete')),
+    ]);
+    await store.close();
+
+    // What another process (a restart) reads from the file.
+    const reopened = await openAt(file);
+    expect((await reopened.getTasks(Array.from({ length: 450 }, (_, i) => `video_${i}`))).size).toBe(450);
+    expect((await reopened.getTask('video_twice'))?.lastChangeAt).toBe(2);
+    expect(await reopened.getSubscription('video_gone', 'c1')).toBeUndefined();
+    expect(await rawRead(file, 'sora-tracker:sub:video_gone:c1')).toBeUndefined();
+    expect((await reopened.getTask('video_after_delete'))?.id).toBe('video_after_delete');
+  });
 });
