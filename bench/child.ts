@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createApp, type App } from '../src/app.js';
 import { tuneHeapForLongRuns } from '../src/heap-tuning.js';
 import { loadBotConfig } from '../src/config.js';
@@ -98,8 +98,12 @@ async function main(): Promise<void> {
       if (usage.rss > sampledPeak.rss) sampledPeak = usage;
       if (process.env.BENCH_MEMORY_TRACE) {
         const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+        const spaces = getHeapSpaceStatistics()
+          .filter((space) => space.space_size > 2 ** 20)
+          .map((space) => `${space.space_name} ${mb(space.space_used_size)}/${mb(space.space_size)}`)
+          .join(', ');
         console.error(
-          `memory at ${Math.round(performance.now() / 1000)} s real: rss ${mb(usage.rss)} MB, heap ${mb(usage.heapUsed)}/${mb(usage.heapTotal)} MB, external ${mb(usage.external)} MB`,
+          `memory at ${Math.round(performance.now() / 1000)} s real: rss ${mb(usage.rss)} MB, heap ${mb(usage.heapUsed)}/${mb(usage.heapTotal)} MB, external ${mb(usage.external)} MB (${spaces})`,
         );
       }
     },
