@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createClient, type RedisClientType } from '@keyv/redis';
+import { createPlainRedisClient } from './store/redis-client.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from './clock.js';
 import { messageOf } from './store/backend.js';
@@ -280,18 +280,7 @@ export function createLeaseRedis(options: {
   commandTimeoutMs?: number;
 }): LeaseRedis {
   const timeoutMs = options.commandTimeoutMs ?? 2_000;
-  const client: RedisClientType = createClient<
-    Record<string, never>,
-    Record<string, never>,
-    Record<string, never>
-  >({
-    url: options.url,
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: timeoutMs,
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2_000),
-    },
-  });
+  const client = createPlainRedisClient(options.url, timeoutMs);
   // Reported by the lease (once per outage); without a listener node-redis would stop reconnecting.
   client.on('error', (error: unknown) => {
     options.logger.debug({ err: messageOf(error) }, 'lease connection error');

@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Keyv, type DeserializedData } from 'keyv';
-import KeyvRedis, { createClient, type RedisClientType } from '@keyv/redis';
+import KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import type { Logger } from '../../logger.js';
+import { createPlainRedisClient } from './redis-client.js';
 
 export type BackendKind = 'sqlite' | 'redis' | 'memory';
 
@@ -237,21 +238,7 @@ function runsOf(batch: readonly PendingWrite[]): PendingWrite[][] {
 
 async function openRedis(options: BackendOptions): Promise<KeyValueBackend> {
   const { logger, connectTimeoutMs } = options;
-  // Plain client, no modules: the type KeyvRedis expects.
-  const client: RedisClientType = createClient<
-    Record<string, never>,
-    Record<string, never>,
-    Record<string, never>
-  >({
-    url: options.url,
-    // Fail fast while disconnected: a queued command would hang its caller for the whole outage.
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: connectTimeoutMs,
-      // Never give up: the store comes back by itself when Redis does.
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** Math.min(retries, 5), 2_000),
-    },
-  });
+  const client = createPlainRedisClient(options.url, connectTimeoutMs);
 
   let lastError: string | undefined;
   let down = false;
