@@ -66,6 +66,8 @@ interface TaskCadence {
   aheadMs: number;
   /** Readings in a row whose stamp was the moment of the request: the relay fetches live. */
   liveReadings: number;
+  /** Refreshes seen so far: the beat and the lateness are learnt from the first ones, polled each. */
+  refreshesSeen: number;
   pollAfterMs: number | undefined;
   /** The first and the latest reading while running, for the progress rate. */
   firstRunning: ProgressPoint | undefined;
@@ -81,6 +83,10 @@ const MIN_PERIOD_MS = 1_000;
 const MAX_PERIOD_MS = 3_600_000;
 /** Polls follow every refresh from this many beats before the expected end, for estimates that are off. */
 const END_WINDOW_PERIODS = 2;
+/** Refreshes polled one by one before any is skipped: enough to learn the beat and how late they show. */
+const LEARN_REFRESHES = 4;
+/** While only a progress bar moves, refreshes are skipped as long as polls stay this close together. */
+const MAX_SKIPPING_GAP_MS = 30_000;
 
 export function createPollCadence(options: PollCadenceOptions): PollCadence {
   const { clock } = options;
@@ -102,6 +108,7 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
     staleReadAt: undefined,
     aheadMs,
     liveReadings: 0,
+    refreshesSeen: 0,
     pollAfterMs,
     firstRunning: undefined,
     lastRunning: undefined,
@@ -153,21 +160,33 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
     task.lastRunning = point;
   }
 
+  /** The refresh after `stamp` was due (beyond any spread) well before this read, which did not show it. */
+  function missedNext(task: TaskCadence, stamp: number, readAt: number): boolean {
+    if (task.refreshesSeen < LEARN_REFRESHES) return false;
+    const sinceDue = readAt + task.aheadMs - (stamp + task.periodMs);
+    return sinceDue > task.spreadMs + minMarginMs && sinceDue < task.periodMs;
+  }
+
   const nextDelay: PollDelayStrategy = (taskId, _outcome, history) => {
     const task = tasks.get(taskId);
     if (!task || task.liveReadings >= LIVE_AFTER_READINGS) return undefined;
     const now = clock.now();
-    // Nothing people see has changed for two polls (still queued, say): every other refresh will do.
-    const skipped = history.consecutiveUnchanged >= 2 ? task.periodMs : 0;
-    let due = dueAfter(task, now) + skipped;
+    const end = expectedEnd(task);
+    const endWindow = end === undefined ? Infinity : end - END_WINDOW_PERIODS * task.periodMs;
+    // Every other refresh is enough while only a progress bar moves (a tick every 30 s on new-api's
+    // beat), once the beat is learnt, or while nothing people see changes (still queued); every refresh
+    // around the expected end, so that the result is never a beat late.
+    const barMoving =
+      task.lastRunning !== undefined &&
+      task.refreshesSeen >= LEARN_REFRESHES &&
+      2 * task.periodMs <= MAX_SKIPPING_GAP_MS;
+    let due = dueAfter(task, now);
+    if ((barMoving && now < endWindow) || history.consecutiveUnchanged >= 2) due += task.periodMs;
+    // Discord shows changes slower than they come: poll about as often as the message can be edited.
     const backlogMs = options.backlogMs?.() ?? 0;
-    if (backlogMs > task.periodMs) {
-      // Discord shows changes slower than they come: poll about as often as the message can be edited,
-      // but not past the refreshes around the expected end.
-      const end = expectedEnd(task);
-      const endWindow = end === undefined ? Infinity : end - END_WINDOW_PERIODS * task.periodMs;
-      if (now < endWindow) due = Math.min(dueAfter(task, now + backlogMs), dueAfter(task, endWindow));
-    }
+    if (backlogMs > task.periodMs && now < endWindow) due = Math.max(due, dueAfter(task, now + backlogMs));
+    // But never past the refreshes around the expected end.
+    if (now < endWindow) due = Math.min(due, dueAfter(task, endWindow));
     if (task.pollAfterMs !== undefined) due = Math.max(due, now + task.pollAfterMs);
     return due - now;
   };
@@ -191,10 +210,16 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
           // At least that late; aim a good deal later, an early poll costs a whole minimum interval.
           const late = (stale - stamp) * 1.5 + minMarginMs;
           task.lateMs = Math.min(task.periodMs / 2, Math.max(task.lateMs, late));
+        } else if (missedNext(task, stamp, readAt)) {
+          // Polls that skip a refresh on purpose see a newer stamp even when early: the beat says the one
+          // after it was stamped before this read, and the read did not show it.
+          const late = (readAt + task.aheadMs - (stamp + task.periodMs)) * 1.5 + minMarginMs;
+          task.lateMs = Math.min(task.periodMs / 2, Math.max(task.lateMs, late));
         } else {
           task.lateMs *= 0.995;
         }
         task.stamp = stamp;
+        task.refreshesSeen += 1;
         task.staleReadAt = undefined;
       } else if (readAt > task.stamp + task.periodMs) {
         task.staleReadAt = readAt;
