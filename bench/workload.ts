@@ -6,6 +6,8 @@
  * what a client can see changes only at those refreshes. All times are simulated epoch milliseconds.
  */
 
+import { seededRandom } from '../test/services/support/capture-logger.js';
+
 export type RelayStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 
 /** What the relay shows after one refresh. */
@@ -48,18 +50,6 @@ export const RELAY_REFRESH_MS = 15_000;
 const REFRESH_JITTER_MS = 1_000;
 const MINUTE = 60_000;
 const FAILURE_RATE = 0.03;
-
-/** mulberry32: small, fast and the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Upstream {
   createdAt: number;

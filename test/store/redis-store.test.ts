@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { connect, createServer, type Socket } from 'node:net';
 import { createClient } from '@keyv/redis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startTcpRelay } from '../../scripts/chaos/net.js';
 import { createTrackingStore, StoreUnavailableError } from '../../src/services/store/index.js';
 import { describeStoreContract } from './contract.js';
 import { collectingLogger, sampleTask, unusedPort, waitFor } from './support.js';
@@ -73,51 +73,29 @@ describe.skipIf(!REDIS_URL)('redis:// store', () => {
   });
 });
 
-/** A TCP relay to the real Redis that can be switched off and on: an outage without stopping Redis. */
-async function startRelay(port: number, target: URL) {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-}
-
 describe.skipIf(!REDIS_URL)('redis:// store through an outage', () => {
   it('starts before Redis is reachable, and recovers by itself from an outage mid-run', async () => {
-    const port = await unusedPort();
+    const target = new URL(REDIS_URL ?? '');
+    // A relay to the real Redis that can be cut and restored on its port: an outage without stopping Redis.
+    const relay = await startTcpRelay({ host: target.hostname, port: Number(target.port || 6379) });
+    await relay.cut();
     const namespace = freshNamespace();
     const { logger, lines } = collectingLogger();
     const store = await createTrackingStore({
-      url: `redis://127.0.0.1:${port}`,
+      url: `redis://127.0.0.1:${relay.port}`,
       logger,
       namespace,
       connectTimeoutMs: 300,
     });
-    let stopRelay: (() => Promise<void>) | undefined;
     try {
       await expect(store.ping()).rejects.toThrow(/not connected/);
 
-      stopRelay = await startRelay(port, new URL(REDIS_URL ?? ''));
+      await relay.restore();
       await waitFor(() => store.ping().then(() => true), 'the first connection');
       await store.putTask(sampleTask('video_outage'));
       await store.setActive('video_outage', true, { userId: 'u1' });
 
-      await stopRelay();
-      stopRelay = undefined;
+      await relay.cut();
       await waitFor(
         () =>
           store.ping().then(
@@ -132,7 +110,7 @@ describe.skipIf(!REDIS_URL)('redis:// store through an outage', () => {
       await expect(store.getTask('video_unknown')).rejects.toThrow();
       await expect(store.putTask(sampleTask('video_during'))).rejects.toThrow();
 
-      stopRelay = await startRelay(port, new URL(REDIS_URL ?? ''));
+      await relay.restore();
       await waitFor(() => store.ping().then(() => true), 'the store to reconnect');
       expect(lines.some((line) => line.msg === 'Redis connection restored')).toBe(true);
       expect((await store.getTask('video_outage'))?.id).toBe('video_outage');
@@ -140,7 +118,7 @@ describe.skipIf(!REDIS_URL)('redis:// store through an outage', () => {
       expect(await store.countActiveForUser('u1')).toBe(1);
     } finally {
       await store.close();
-      await stopRelay?.();
+      await relay.close();
     }
   });
 });
