@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../src/heap-tuning.js';
 import type { RequestLogEntry } from '../test/fake-discord/index.js';
 import type { ChildConfig, ChildMessage, ChildMetrics, ParentMessage } from './child-config.js';
 import { isFinished, latencies, percentile, viewsOf } from './measure.js';
@@ -138,6 +139,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
   const logFile = createWriteStream(join(dir, 'child.log'));
   const child = fork(options.child.entry, [], {
     execArgv: [
+      // Ours runs as `npm start` runs it; the reference as peers run, with plain `node`.
+      ...(tracker === 'ours' ? NODE_FLAGS : []),
       ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       options.child.preload,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ShardingManager, type Shard } from 'discord.js';
 import { ConfigError, loadBotConfig, storeUrlSecrets } from './config.js';
+import { NODE_FLAGS } from './heap-tuning.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     mode: 'process',
     respawn: true,
     token: config.discordToken,
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    execArgv: [...NODE_FLAGS, ...(fromSource ? ['--import', 'tsx'] : [])],
   });
 
   const watch = (shard: Shard) => {
