@@ -16,8 +16,8 @@ export const HEAP_GROWING_PERCENT = 20;
  *
  * `--v8-pool-size=1`: one V8 worker thread instead of four. The bot's GC runs concurrently on it all the
  * same, but each extra thread promotes surviving objects into pages of its own and keeps its own malloc
- * arena: measured at 10,000 tasks (npm run bench), peak RSS falls from about 300 MB to about 265 MB with
- * no more CPU and no longer event-loop delays. The bot compiles nothing in bulk that would want more.
+ * arena: measured at 10,000 tasks (npm run bench, idle 2-core machine), peak RSS falls from 301–309 MB to
+ * 264–276 MB at the same CPU and event-loop delay. The bot compiles nothing in bulk that would want more.
  */
 export const NODE_FLAGS: readonly string[] = ['--v8-pool-size=1'];
 
