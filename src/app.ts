@@ -113,7 +113,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   // Learns each task's refresh beat from what the API answers, to poll just after the next refresh.
-  const cadence = createPollCadence({ clock, backlogMs: () => pacer.backlogMs() });
+  // While Discord is backlogged it may leave a task up to twice POLL_MAX_INTERVAL_MS between polls.
+  const backloggedMaxIntervalMs = 2 * config.pollMaxIntervalMs;
+  const cadence = createPollCadence({
+    clock,
+    backlogMs: () => pacer.backlogMs(),
+    intervalMs: {
+      min: config.pollIntervalMs,
+      max: config.pollMaxIntervalMs,
+      backloggedMax: backloggedMaxIntervalMs,
+    },
+  });
 
   const instrumentedApi = (api: VideoApiClient): VideoApiClient => ({
     async getVideo(id, opts) {
@@ -216,6 +226,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger: logger.child({ component: 'poll-scheduler' }),
     minIntervalMs: config.pollIntervalMs,
     maxIntervalMs: config.pollMaxIntervalMs,
+    maxStrategyDelayMs: backloggedMaxIntervalMs,
     maxInFlight: config.maxInFlight,
     jitterRatio: 0.1,
     random,

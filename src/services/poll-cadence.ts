@@ -12,8 +12,10 @@ import type { VideoSnapshot } from './video-api/types.js';
  *
  * When Discord cannot show changes as fast as they come (the edit pacer has a backlog longer than a
  * beat), polling every refresh only replaces edits still waiting: tasks are then polled about as often
- * as their messages can be edited, except around the refresh at which each is expected to end (from its
- * progress so far), so that results still go out at once.
+ * as their messages can be edited (past the longest gap, up to `backloggedMax`, once a task's end can be
+ * estimated from two readings), except around the refresh at which each is expected to end (from its
+ * progress so far), so that results still go out at once. How near that refresh polls follow every
+ * one depends on how well the progress so far predicts the end (see endWindowStart).
  *
  * Without stamps, or with a relay that stamps every answer with the time of the request (it fetches
  * live), it gives no opinion and the scheduler's adaptive interval applies. An `openai-poll-after-ms`
@@ -44,6 +46,11 @@ export interface PollCadenceOptions {
   minMarginMs?: number;
   /** How long a progress edit submitted now would wait for Discord (the edit pacer's backlog). */
   backlogMs?: () => number;
+  /**
+   * Gaps between two polls of a task: the shortest (POLL_INTERVAL_MS, which the scheduler enforces), the
+   * longest (POLL_MAX_INTERVAL_MS), and the longest while Discord is backlogged (see nextDelay).
+   */
+  intervalMs?: { min: number; max: number; backloggedMax: number };
 }
 
 /** A reading of a running task's progress, to estimate when it ends. */
@@ -74,6 +81,10 @@ interface TaskCadence {
   lastRunning: ProgressPoint | undefined;
   /** The latest stamp of a reading that showed the task still queued. */
   lastQueued: number | undefined;
+  /** The end estimated from the latest two or more running readings. */
+  endEstimate: number | undefined;
+  /** How far running readings have moved that estimate earlier lately (0: later or not at all). */
+  endEarlierMs: number | undefined;
 }
 
 /** A stamp this close to the read means the relay refreshed because we asked. */
@@ -81,8 +92,6 @@ const LIVE_STAMP_MS = 200;
 const LIVE_AFTER_READINGS = 3;
 const MIN_PERIOD_MS = 1_000;
 const MAX_PERIOD_MS = 3_600_000;
-/** Polls follow every refresh from this many beats before the expected end, for estimates that are off. */
-const END_WINDOW_PERIODS = 2;
 /** Refreshes polled one by one before any is skipped: enough to learn the beat and how late they show. */
 const LEARN_REFRESHES = 4;
 /** While only a progress bar moves, refreshes are skipped as long as polls stay this close together. */
@@ -113,6 +122,8 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
     firstRunning: undefined,
     lastRunning: undefined,
     lastQueued: undefined,
+    endEstimate: undefined,
+    endEarlierMs: undefined,
   });
 
   const marginOf = (task: TaskCadence) => minMarginMs + task.spreadMs + task.lateMs;
@@ -124,13 +135,50 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
     return due;
   }
 
-  /** When the task should reach 100 %, on our clock, from its progress rate so far. */
-  function expectedEnd(task: TaskCadence): number | undefined {
+  /** Progress points per ms so far, or undefined before it has moved. */
+  function progressRate(task: TaskCadence): number | undefined {
     const first = task.firstRunning;
     const last = task.lastRunning;
-    if (!first || !last || last.stamp <= first.stamp || last.progress <= first.progress) return undefined;
-    const rate = (last.progress - first.progress) / (last.stamp - first.stamp);
+    if (!first || !last) return undefined;
+    if (last.stamp > first.stamp && last.progress > first.progress)
+      return (last.progress - first.progress) / (last.stamp - first.stamp);
+    // One running reading after a queued one: it started in between, at 0 %. Assuming it started when
+    // last seen queued gives a first estimate, a slow one (see endWindowStart).
+    const queued = task.lastQueued;
+    if (last === first && queued !== undefined && queued < first.stamp && first.progress > 0)
+      return first.progress / (first.stamp - queued);
+    return undefined;
+  }
+
+  /** When the task should reach 100 %, on our clock, from its progress rate so far. */
+  function expectedEnd(task: TaskCadence): number | undefined {
+    const rate = progressRate(task);
+    const last = task.lastRunning;
+    if (rate === undefined || !last) return undefined;
     return last.stamp - task.aheadMs + (100 - last.progress) / rate;
+  }
+
+  /**
+   * From when polls follow every refresh, so that an end estimate that comes out late still sees the end
+   * at the refresh that shows it (Infinity without an estimate). An estimate from a single running
+   * reading may be far off: two beats. Otherwise readings are whole points, so progress may be going up
+   * to a point faster than read; and an estimate not yet checked against a later reading may be off by
+   * a beat more, a checked one by twice what the latest readings moved it earlier (progress speeding
+   * up), older moves fading. A task whose progress rises steadily is then polled at the refresh that
+   * shows its end and not at the ones before; one that speeds up, at every refresh while its estimate
+   * jumps.
+   */
+  function endWindowStart(task: TaskCadence): number {
+    const rate = progressRate(task);
+    const end = expectedEnd(task);
+    const first = task.firstRunning;
+    const last = task.lastRunning;
+    if (rate === undefined || end === undefined || !first || !last) return Infinity;
+    if (last === first) return end - 2 * task.periodMs;
+    const fastest = (last.progress + 1 - first.progress) / (last.stamp - first.stamp);
+    const earliest = last.stamp - task.aheadMs + Math.max(0, 99 - last.progress) / fastest;
+    const doubtMs = task.endEarlierMs === undefined ? task.periodMs : 2 * task.endEarlierMs;
+    return Math.min(earliest, end - 1 / rate - doubtMs);
   }
 
   function learnPeriod(task: TaskCadence, stamp: number): void {
@@ -153,11 +201,18 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
   function learnProgress(task: TaskCadence, snapshot: VideoSnapshot, stamp: number): void {
     if (snapshot.status === 'queued') task.lastQueued = stamp;
     if (snapshot.status !== 'in_progress' || snapshot.progress === undefined) return;
+    if (task.lastRunning && stamp <= task.lastRunning.stamp) return; // the same refresh, read again
     const point = { stamp, progress: snapshot.progress };
-    // Seen queued, then running: it started in between, so assuming it started at 0 % when last seen
-    // queued gives an end estimate from the first running reading, on the early (safe) side.
-    task.firstRunning ??= task.lastQueued !== undefined ? { stamp: task.lastQueued, progress: 0 } : point;
+    task.firstRunning ??= point;
     task.lastRunning = point;
+    if (point === task.firstRunning) return;
+    const end = expectedEnd(task);
+    if (end !== undefined && task.endEstimate !== undefined) {
+      // The latest move counts in full, older ones fade: progress that keeps speeding up stays in doubt.
+      const earlier = Math.max(0, task.endEstimate - end);
+      task.endEarlierMs = Math.max(earlier, (task.endEarlierMs ?? 0) / 2);
+    }
+    task.endEstimate = end;
   }
 
   /** The refresh after `stamp` was due (beyond any spread) well before this read, which did not show it. */
@@ -171,8 +226,7 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
     const task = tasks.get(taskId);
     if (!task || task.liveReadings >= LIVE_AFTER_READINGS) return undefined;
     const now = clock.now();
-    const end = expectedEnd(task);
-    const endWindow = end === undefined ? Infinity : end - END_WINDOW_PERIODS * task.periodMs;
+    const endWindow = endWindowStart(task);
     // Every other refresh is enough while only a progress bar moves (a tick every 30 s on new-api's
     // beat), once the beat is learnt, or while nothing people see changes (still queued); every refresh
     // around the expected end, so that the result is never a beat late.
@@ -184,9 +238,31 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
     if ((barMoving && now < endWindow) || history.consecutiveUnchanged >= 2) due += task.periodMs;
     // Discord shows changes slower than they come: poll about as often as the message can be edited.
     const backlogMs = options.backlogMs?.() ?? 0;
-    if (backlogMs > task.periodMs && now < endWindow) due = Math.max(due, dueAfter(task, now + backlogMs));
+    const backlogged = backlogMs > task.periodMs && now < endWindow;
+    if (backlogged) {
+      due = Math.max(due, dueAfter(task, now + backlogMs));
+      // Progress read then would still be waiting for Discord when the end is shown, which replaces it.
+      const end = expectedEnd(task);
+      if (end !== undefined && due + backlogMs >= end) due = Infinity;
+    }
     // But never past the refreshes around the expected end.
     if (now < endWindow) due = Math.min(due, dueAfter(task, endWindow));
+    const gaps = options.intervalMs;
+    if (gaps) {
+      // The longest gap. While Discord is backlogged, a task whose end is estimated from its readings
+      // may wait longer, as long as a change read now would wait to be shown (up to backloggedMax): an
+      // unexpected failure is then seen about as late as progress is shown, and its result goes first.
+      const estimated = Number.isFinite(endWindow) && task.lastRunning !== task.firstRunning;
+      const longest =
+        backlogged && estimated ? Math.max(gaps.max, Math.min(backlogMs, gaps.backloggedMax)) : gaps.max;
+      // Landing just before the refresh expected to show the end, a poll forced by the longest gap would
+      // hold up the one that sees it by the shortest gap (a result up to 10 s late): take the refresh
+      // before instead. (Elsewhere it only sees the refresh before, a little late.)
+      const forcedAt = now + longest;
+      if (due > forcedAt && due >= endWindow && due - forcedAt < gaps.min && longest > task.periodMs)
+        due = dueAfter(task, forcedAt - task.periodMs);
+      due = Math.min(due, forcedAt);
+    }
     if (task.pollAfterMs !== undefined) due = Math.max(due, now + task.pollAfterMs);
     return due - now;
   };

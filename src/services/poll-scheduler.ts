@@ -19,8 +19,8 @@ export interface PollHistory {
 /**
  * Picks the delay before a task's next poll after a successful one (issue 7's "poll when a change is due":
  * the tracker can read the task's refresh cadence and `status_update_time` by id). Return undefined to keep
- * the adaptive interval. The result is clamped to [min, max] and used without jitter: a strategy that aims
- * at a due time spreads load by itself.
+ * the adaptive interval. The result is clamped to [min, maxStrategyDelayMs] and used without jitter: a
+ * strategy that aims at a due time spreads load by itself.
  */
 export type PollDelayStrategy = (
   taskId: string,
@@ -35,6 +35,8 @@ export interface PollSchedulerOptions {
   minIntervalMs: number;
   /** POLL_MAX_INTERVAL_MS: where backoff stops. */
   maxIntervalMs: number;
+  /** The longest delay `nextDelay` may ask for. Default `maxIntervalMs`. */
+  maxStrategyDelayMs?: number;
   /** Cap on polls running at once; a poll that calls its `release` stops counting against it. */
   maxInFlight: number;
   /** Spread of each built-in delay, e.g. 0.1 → ±10 %. Default 0.1. */
@@ -153,6 +155,8 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
   let spreadBacklogOnResume = false;
 
   const clamp = (ms: number) => Math.min(maxIntervalMs, Math.max(minIntervalMs, ms));
+  const maxStrategyDelayMs = Math.max(maxIntervalMs, options.maxStrategyDelayMs ?? maxIntervalMs);
+  const clampStrategy = (ms: number) => Math.min(maxStrategyDelayMs, Math.max(minIntervalMs, ms));
   const jittered = (ms: number) => clamp(ms * (1 + (2 * random() - 1) * jitterRatio));
   const spreadOverMinInterval = (now: number) => now + random() * minIntervalMs;
 
@@ -266,7 +270,7 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
     }
     const custom = options.nextDelay?.(task.taskId, outcome, history);
     const delay =
-      custom !== undefined && Number.isFinite(custom) ? clamp(custom) : jittered(history.intervalMs);
+      custom !== undefined && Number.isFinite(custom) ? clampStrategy(custom) : jittered(history.intervalMs);
     reinsert(task, now + delay);
   }
 

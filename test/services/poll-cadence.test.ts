@@ -19,16 +19,17 @@ interface Relay {
 }
 
 /**
- * A relay that refreshes every `periodMs` (up to `jitterMs` late), with progress rising linearly. A
- * refresh shows `visibleAfterMs` after the moment it is stamped with (a relay stamping the start of its
- * round rather than the write).
+ * A relay that refreshes every `periodMs` (up to `jitterMs` late), with progress rising linearly (or by
+ * `shape`, from the share of the time gone to the share of the work done). A refresh shows
+ * `visibleAfterMs` after the moment it is stamped with (a relay stamping the start of its round rather
+ * than the write).
  */
 function relay(
   start: number,
   periodMs: number,
   jitterMs: number,
   endAfterMs: number,
-  { seed = 1, visibleAfterMs = 0 } = {},
+  { seed = 1, visibleAfterMs = 0, shape = (share: number) => share } = {},
 ): Relay {
   const random = seededRandom(seed);
   const refreshes: number[] = [];
@@ -44,7 +45,7 @@ function relay(
         id: 'task',
         status: done ? 'completed' : 'in_progress',
         rawStatus: done ? 'completed' : 'in_progress',
-        progress: done ? 100 : Math.max(0, Math.floor(((last - start) / endAfterMs) * 100)),
+        progress: done ? 100 : Math.max(0, Math.floor(shape((last - start) / endAfterMs) * 100)),
         statusUpdatedAt: new Date(last),
       });
     },
@@ -57,13 +58,20 @@ async function pollAgainst(
   source: Relay,
   options: Partial<PollCadenceOptions> & { minIntervalMs?: number; maxIntervalMs?: number } = {},
 ): Promise<number[]> {
-  const cadence = createPollCadence({ clock, ...options });
+  const minIntervalMs = options.minIntervalMs ?? 10_000;
+  const maxIntervalMs = options.maxIntervalMs ?? 60_000;
+  const cadence = createPollCadence({
+    clock,
+    intervalMs: { min: minIntervalMs, max: maxIntervalMs, backloggedMax: 2 * maxIntervalMs },
+    ...options,
+  });
   const polls: number[] = [];
   const scheduler = createPollScheduler({
     clock,
     logger: createCaptureLogger().logger,
-    minIntervalMs: options.minIntervalMs ?? 10_000,
-    maxIntervalMs: options.maxIntervalMs ?? 60_000,
+    minIntervalMs,
+    maxIntervalMs,
+    maxStrategyDelayMs: 2 * maxIntervalMs,
     maxInFlight: 4,
     random: seededRandom(3),
     nextDelay: cadence.nextDelay,
@@ -84,11 +92,14 @@ async function pollAgainst(
   return polls;
 }
 
-/** All but one in ten within `limitMs`: a refresh late past the learnt margin costs one early poll. */
+/**
+ * All but one in ten (rounded up) within `limitMs`: a refresh late past the learnt margin costs one
+ * early poll.
+ */
 function expectMostlyJustAfter(lags: readonly number[], limitMs: number): void {
   const late = lags.filter((lag) => lag > limitMs);
   expect(late.length, `lags ${lags.map(Math.round).join(', ')}`).toBeLessThanOrEqual(
-    Math.floor(lags.length / 10),
+    Math.ceil(lags.length / 10),
   );
 }
 
@@ -198,6 +209,68 @@ describe('poll cadence', () => {
     // The end is still seen at the refresh that shows it.
     const end = source2.refreshes.at(-1)!;
     expect(throttled.at(-1)! - end).toBeLessThanOrEqual(2_000);
+  });
+});
+
+describe('poll cadence near the expected end', () => {
+  /** Polls between the second-to-last refresh before the end and the end itself. */
+  const preEndPolls = (source: Relay, polls: readonly number[]) =>
+    polls.filter((poll) => poll >= source.refreshes.at(-3)! && poll < source.refreshes.at(-1)!).length;
+
+  it('polls a task whose progress rises steadily at the refresh that shows its end, not the two before', async () => {
+    let skipped = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const clock = createManualClock();
+      // Refreshes on the beat: one a little late may meet an early poll, which is another matter.
+      const source = relay(clock.now() + 2_000, 15_000, 0, (4 + seed) * 60_000, { seed });
+      // Discord shows a change a minute after it is polled: a poll a minute, on a refresh.
+      const polls = await pollAgainst(clock, source, { backlogMs: () => 60_000, maxIntervalMs: 600_000 });
+      expect(polls.at(-1)! - source.refreshes.at(-1)!, `seed ${seed}`).toBeLessThanOrEqual(2_500);
+      skipped += 2 - preEndPolls(source, polls);
+    }
+    // Of the two refreshes before the end, each task skips one at least, and most skip both.
+    expect(skipped).toBeGreaterThanOrEqual(12);
+  });
+
+  it('waits past the longest gap while Discord is backlogged only for a task whose end it can estimate', () => {
+    const clock = createManualClock();
+    const backlogMs = 300_000;
+    const cadence = createPollCadence({
+      clock,
+      backlogMs: () => backlogMs,
+      intervalMs: { min: 10_000, max: 60_000, backloggedMax: 120_000 },
+    });
+    const now = clock.now();
+    const running = (progress: number, stampAgoMs: number) =>
+      baseSnapshot({ progress, statusUpdatedAt: new Date(now - stampAgoMs) });
+    // Two readings a beat apart: 2 points in 15 s, some 11 minutes to go.
+    cadence.observe('estimated', running(10, 20_000), now - 19_000);
+    cadence.observe('estimated', running(12, 5_000), now - 4_000);
+    // Seen running once: no rate of its own yet.
+    cadence.observe('once', running(40, 5_000), now - 4_000);
+    const queued = { status: 'queued', rawStatus: 'queued', progress: undefined } as const;
+    cadence.observe('queued', baseSnapshot({ ...queued, statusUpdatedAt: new Date(now - 5_000) }), now);
+
+    // A change read now would wait 5 minutes to be shown: twice the longest gap, no more.
+    expect(cadence.nextDelay('estimated', 'changed', history())).toBeLessThanOrEqual(120_000);
+    expect(cadence.nextDelay('estimated', 'changed', history())).toBeGreaterThan(105_000);
+    for (const taskId of ['once', 'queued'])
+      expect(cadence.nextDelay(taskId, 'changed', history()), taskId).toBeLessThanOrEqual(60_000);
+  });
+
+  it('still sees the end at its refresh when progress speeds up towards the end', async () => {
+    for (const [name, shape] of [
+      ['quadratic', (share: number) => share ** 2],
+      ['slow, then fast', (share: number) => (share < 0.7 ? share / 2 : 0.35 + ((share - 0.7) * 0.65) / 0.3)],
+    ] as const) {
+      for (const seed of [1, 2, 3, 4]) {
+        const clock = createManualClock();
+        // Refreshes on the beat: one a little late may meet an early poll, which is another matter.
+        const source = relay(clock.now() + 2_000, 15_000, 0, (4 + seed) * 60_000, { seed, shape });
+        const polls = await pollAgainst(clock, source, { backlogMs: () => 60_000 });
+        expect(polls.at(-1)! - source.refreshes.at(-1)!, `${name}, seed ${seed}`).toBeLessThanOrEqual(2_500);
+      }
+    }
   });
 });
 

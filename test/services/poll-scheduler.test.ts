@@ -135,6 +135,21 @@ describe('poll scheduler: adaptive intervals', () => {
     expect(seen[0]).toEqual({ taskId: 'task-a', outcome: 'changed', intervalMs: 1_000 });
   });
 
+  it('lets a strategy ask for up to maxStrategyDelayMs, and keeps its own backoff within maxIntervalMs', async () => {
+    const delays = [12_000, 1_000_000, undefined, undefined];
+    let asked = 0;
+    const h = harness(scripted(['changed', 'changed', 'unchanged', 'unchanged', 'unchanged']), {
+      maxStrategyDelayMs: 20_000,
+      nextDelay: () => delays[asked++],
+    });
+    h.scheduler.schedule('task-a', { dueAt: h.clock.now() });
+    h.scheduler.start();
+    await h.clock.advance(60_000);
+
+    // 12 s as asked (past the 8 s max); a huge one capped at 20 s; then the adaptive 2, 4 and 8 s (the max).
+    expect(gaps(h.starts.get('task-a')!)).toEqual([12_000, 20_000, 2_000, 4_000, 8_000]);
+  });
+
   it('honours an interval given to schedule() for the next due time and the backoff that follows', async () => {
     const h = harness(() => Promise.resolve('unchanged'), { maxIntervalMs: 30_000 });
     const start = h.clock.now();
