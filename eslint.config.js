@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Tests, scripts and CLIs print on purpose and poke at loosely typed JSON.
-    files: ['test/**', 'scripts/**', 'bench/**', 'src/cli/**'],
+    files: ['test/**', 'testkit/**', 'scripts/**', 'bench/**', 'src/cli/**'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -3,7 +3,7 @@
  * and when. A change counts as visible once the progress message shows that state or a later one, so a
  * change skipped in favour of a newer one is charged until the newer one appears.
  */
-import type { FakeDiscord, FakeMessage, MessageVersion } from '../test/fake-discord/index.js';
+import type { FakeDiscord, FakeMessage, MessageVersion } from '../testkit/fake-discord/index.js';
 import { stateRank, terminalTick, visibleChanges, type TaskPlan } from './workload.js';
 
 /** The state a progress message version shows, on the scale of {@link stateRank}; -1 if unreadable. */

@@ -12,7 +12,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import timers from 'node:timers';
 import timersPromises from 'node:timers/promises';
-import type { Clock } from '../src/services/clock.js';
+import type { Clock } from '../src/scheduling/clock.js';
 
 export interface TimeWarp {
   /** Simulated milliseconds per real millisecond. */

@@ -6,7 +6,7 @@
  * what a client can see changes only at those refreshes. All times are simulated epoch milliseconds.
  */
 
-import { seededRandom } from '../test/services/support/capture-logger.js';
+import { seededRandom } from '../testkit/logging/capture-logger.js';
 
 export type RelayStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole product in a minute, without a Discord token or any network.
  *
- * Starts the local Discord (test/fake-discord) and the fake video API (test/fake-video-api) on
+ * Starts the local Discord (testkit/fake-discord) and the fake video API (testkit/fake-video-api) on
  * 127.0.0.1, runs the real bot against them, has "alice" type `/sora track … notify:true` in #renders,
  * and prints what people see as it happens: every message and every edit, ephemeral replies and DMs,
  * with buttons, files and who got pinged. Exits 0 once the story is complete, 1 otherwise.
@@ -13,8 +13,8 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { FakeMessage, MessageVersion, StoredAttachment } from '../test/fake-discord/index.js';
-import { videoBytes, type TaskStep } from '../test/fake-video-api/index.js';
+import type { FakeMessage, MessageVersion, StoredAttachment } from '../testkit/fake-discord/index.js';
+import { videoBytes, type TaskStep } from '../testkit/fake-video-api/index.js';
 import { formatBytes, versionLines } from './demo/format.js';
 import { startDemoStack, type DemoStack } from './demo/stack.js';
 import { createStyle, stdoutWantsColour } from './demo/style.js';
@@ -93,9 +93,9 @@ function printHeader(stack: DemoStack): void {
     [
       ' Everything runs in this one process on 127.0.0.1: no Discord token, no network.',
       '  • the real bot: src/app.ts (discord.js client, tracker, poll scheduler), memory:// store',
-      `  • a local Discord at ${stack.discord.origin} (test/fake-discord), REST and gateway:`,
+      `  • a local Discord at ${stack.discord.origin} (testkit/fake-discord), REST and gateway:`,
       `    server "${GUILD}", channel #${CHANNEL}, user ${USER}; the bot token is made up for this run`,
-      `  • a fake video API at ${stack.api.baseUrl} (test/fake-video-api) in a seed relay's shape,`,
+      `  • a fake video API at ${stack.api.baseUrl} (testkit/fake-video-api) in a seed relay's shape,`,
       `    with one scripted task: queued, in progress, completed after ${endsAt} s; its MP4 is ${formatBytes(VIDEO_BYTES)}`,
       ` The bot polls every ${stack.pollIntervalMs / 1000}–${stack.pollMaxIntervalMs / 1000} s here (10–60 s in production), so the story takes ~20 s.`,
       ` Below is what people in Discord see, as it happens: times are seconds since ${USER} pressed`,

@@ -9,10 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createClient } from '@keyv/redis';
-import { startFakeDiscord, type FakeChannel, type FakeUser } from '../test/fake-discord/index.js';
-import { shardForGuild } from '../test/fake-discord/snowflake.js';
-import { rampSteps, startFakeVideoApi } from '../test/fake-video-api/index.js';
-import { spawnBot, type BotProcess } from '../test/e2e/process.js';
+import { startFakeDiscord, type FakeChannel, type FakeUser } from '../testkit/fake-discord/index.js';
+import { shardForGuild } from '../testkit/fake-discord/snowflake.js';
+import { rampSteps, startFakeVideoApi } from '../testkit/fake-video-api/index.js';
+import { spawnBot, type BotProcess } from '../testkit/process/process.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LEASE_MS = Number(process.env.SHARD_LEASE_MS ?? 30_000);

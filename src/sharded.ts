@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { ShardingManager, type Shard } from 'discord.js';
 import { ConfigError, loadBotConfig, storeUrlSecrets } from './config.js';
-import { NODE_FLAGS } from './heap-tuning.js';
-import { createLogger } from './logger.js';
+import { NODE_FLAGS } from './ops/heap-tuning.js';
+import { createLogger } from './ops/logger.js';
 
 /**
  * `npm run start:sharded`: every shard of this machine in a child process of its own, started and

@@ -21,8 +21,8 @@
  * - Crashes: bot processes that exited without our SIGKILL, or not with 0 after our SIGTERM.
  *   Unhandled rejections: the bot's 'unhandled promise rejection' log lines.
  */
-import type { FakeDiscord, FakeMessage } from '../../test/fake-discord/index.js';
-import { videoBytes, type FakeVideoApi } from '../../test/fake-video-api/index.js';
+import type { FakeDiscord, FakeMessage } from '../../testkit/fake-discord/index.js';
+import { videoBytes, type FakeVideoApi } from '../../testkit/fake-video-api/index.js';
 import type { BotRun } from './bot.js';
 import type { DeletedMessage, PermissionWindow } from './faults.js';
 import { INJECTED_429_CODE } from './faults.js';

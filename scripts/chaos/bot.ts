@@ -1,10 +1,10 @@
 /**
  * The bot as operators run it, one OS process at a time (`node --import tsx src/index.ts`, as
- * test/e2e/process.ts spawns it): killed with SIGKILL when the plan says, started again on the same
+ * testkit/process/process.ts spawns it): killed with SIGKILL when the plan says, started again on the same
  * store, and watched for exits nobody asked for (crashes), which are counted and followed by a restart.
  */
 import { performance } from 'node:perf_hooks';
-import { spawnBot, type BotProcess } from '../../test/e2e/process.js';
+import { spawnBot, type BotProcess } from '../../testkit/process/process.js';
 
 export interface BotRun {
   index: number;

@@ -9,18 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@keyv/redis';
-import { soraCommand } from '../../src/commands/definitions.js';
-import { startFakeDiscord, type FakeDiscord } from '../../test/fake-discord/index.js';
+import { soraCommand } from '../../src/discord/commands/definitions.js';
+import { startFakeDiscord, type FakeDiscord } from '../../testkit/fake-discord/index.js';
 import {
   rampSteps,
   startFakeVideoApi,
   type FakeVideoApi,
   type TaskStep,
-} from '../../test/fake-video-api/index.js';
+} from '../../testkit/fake-video-api/index.js';
 import { account, type Accounting, type Secrets } from './accounting.js';
 import { createBotSupervisor, type BotSupervisor } from './bot.js';
 import { createFaultInjector, type FaultInjector } from './faults.js';
-import { freePort, startTcpRelay, type TcpRelay } from './net.js';
+import { freePort, startTcpRelay, type TcpRelay } from '../../testkit/net/net.js';
 import { buildPlan, type CampaignOptions, type CampaignPlan, type PlannedTask } from './plan.js';
 import { writeRunRecord } from './record.js';
 import { createUserSimulation } from './users.js';

@@ -17,8 +17,8 @@
  * - permissions-removed: an admin takes the bot's permissions in a channel, and gives them back later.
  * - store-outage: Redis unreachable (the relay in front of it cut), then back.
  */
-import type { FakeDiscord } from '../../test/fake-discord/index.js';
-import type { FakeVideoApi } from '../../test/fake-video-api/index.js';
+import type { FakeDiscord } from '../../testkit/fake-discord/index.js';
+import type { FakeVideoApi } from '../../testkit/fake-video-api/index.js';
 import type { PlannedFault, FaultKind } from './plan.js';
 import type { Pair } from './users.js';
 import type { ChaosWorld } from './world.js';

@@ -3,7 +3,7 @@
  * where and by whom they are tracked, which faults strike when, and when the bot is killed. Times are
  * milliseconds from the moment the first bot process is ready.
  */
-import { DIALECTS, type Dialect } from '../../test/fake-video-api/index.js';
+import { DIALECTS, type Dialect } from '../../testkit/fake-video-api/index.js';
 import { createRandom, type Random } from './random.js';
 
 export interface CampaignOptions {

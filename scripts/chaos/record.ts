@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FakeDiscord } from '../../test/fake-discord/index.js';
+import type { FakeDiscord } from '../../testkit/fake-discord/index.js';
 import type { BotRun } from './bot.js';
 import type { FaultInjector } from './faults.js';
 import type { Pair } from './users.js';

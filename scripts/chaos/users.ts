@@ -4,7 +4,7 @@
  * was killed, the API was down, the channel had lost a permission). Every attempt and answer is kept:
  * what a person was told is the ground truth the accounting starts from.
  */
-import type { FakeChannel, FakeDiscord, FakeUser } from '../../test/fake-discord/index.js';
+import type { FakeChannel, FakeDiscord, FakeUser } from '../../testkit/fake-discord/index.js';
 import type { PlannedTask, PlannedTrack } from './plan.js';
 import type { ChaosWorld } from './world.js';
 

@@ -2,7 +2,7 @@
  * The campaign's Discord: guilds with channels and members, built in the local Discord. Channel `c`
  * belongs to guild `c % guilds`; the last member of every guild does not accept DMs from the bot.
  */
-import type { FakeChannel, FakeDiscord, FakeGuild, FakeUser } from '../../test/fake-discord/index.js';
+import type { FakeChannel, FakeDiscord, FakeGuild, FakeUser } from '../../testkit/fake-discord/index.js';
 import type { CampaignPlan } from './plan.js';
 
 export interface ChaosWorld {

@@ -2,7 +2,7 @@
  * Turns what the local Discord stored (message versions: content, embeds, buttons, files, pings) into
  * plain text lines, roughly as a Discord client would show them. Pure functions: no I/O, no state.
  */
-import type { MessageVersion, StoredAttachment } from '../../test/fake-discord/index.js';
+import type { MessageVersion, StoredAttachment } from '../../testkit/fake-discord/index.js';
 
 /** How ids inside Discord markup are shown: names of users, channels and messages of this run. */
 export interface Names {

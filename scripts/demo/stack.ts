@@ -4,17 +4,17 @@
  */
 import type { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
-import { soraCommand } from '../../src/commands/definitions.js';
+import { soraCommand } from '../../src/discord/commands/definitions.js';
 import { loadBotConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/ops/logger.js';
 import {
   startFakeDiscord,
   type FakeChannel,
   type FakeDiscord,
   type FakeGuild,
   type FakeUser,
-} from '../../test/fake-discord/index.js';
-import { startFakeVideoApi, type FakeVideoApi } from '../../test/fake-video-api/index.js';
+} from '../../testkit/fake-discord/index.js';
+import { startFakeVideoApi, type FakeVideoApi } from '../../testkit/fake-video-api/index.js';
 
 /** The fake API accepts this key and the bot sends it; it opens nothing anywhere else. */
 const LOCAL_API_KEY = 'sk-local-demo-key-not-a-secret';

@@ -9,7 +9,7 @@ import type {
   FakeMessage,
   MessageVersion,
   StoredAttachment,
-} from '../../test/fake-discord/index.js';
+} from '../../testkit/fake-discord/index.js';
 import { diffLines } from './diff.js';
 import { pingsText, versionLines, type Names } from './format.js';
 import type { Style } from './style.js';

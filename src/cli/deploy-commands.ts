@@ -5,7 +5,7 @@
  * Reads DISCORD_TOKEN and DISCORD_API_URL. Exit code 0 on success, 1 on failure.
  */
 import { REST, Routes, type RESTGetCurrentApplicationResult } from 'discord.js';
-import { soraCommandDefinitions } from '../commands/definitions.js';
+import { soraCommandDefinitions } from '../discord/commands/definitions.js';
 import { ConfigError, loadDiscordConfig } from '../config.js';
 
 function guildArgument(argv: readonly string[]): string | undefined {

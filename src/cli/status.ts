@@ -21,11 +21,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigError, loadVideoApiConfig } from '../config.js';
-import { createLogger, type Logger } from '../logger.js';
-import { createVideoApiClient, type VideoApiClient } from '../services/video-api/client.js';
-import { VideoApiError } from '../services/video-api/errors.js';
-import { checkTaskId } from '../services/video-api/task-id.js';
-import type { VideoSnapshot } from '../services/video-api/types.js';
+import { createLogger, type Logger } from '../ops/logger.js';
+import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
+import { VideoApiError } from '../video-api/errors.js';
+import { checkTaskId } from '../domain/task-id.js';
+import type { VideoSnapshot } from '../domain/video.js';
 
 export const EXIT = {
   completed: 0,

@@ -12,8 +12,8 @@
  * Polls every `--interval` seconds (default 5), or later when the API sends `openai-poll-after-ms`;
  * a 429 waits for its Retry-After.
  */
-import type { VideoSnapshot } from '../services/video-api/types.js';
-import { VideoApiError } from '../services/video-api/errors.js';
+import type { VideoSnapshot } from '../domain/video.js';
+import { VideoApiError } from '../video-api/errors.js';
 import {
   EXIT,
   describeStatus,

@@ -7,7 +7,7 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 import { t } from '../i18n/index.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../ops/logger.js';
 import { classifyDiscordError, describeDiscordError } from './errors.js';
 
 export interface InteractionHandlers {

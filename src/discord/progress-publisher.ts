@@ -1,9 +1,9 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../ops/logger.js';
 import { messageUrl, renderProgressMessage, visibleHash, type ProgressView } from '../render/index.js';
-import type { Clock } from '../services/clock.js';
-import type { EditPacer } from '../services/edit-pacer.js';
-import type { SubscriptionRecord, TaskRecord } from '../services/store/index.js';
-import type { CreateOutcome, ProgressPublisher, PublishOutcome } from '../services/tracker.js';
+import type { Clock } from '../scheduling/clock.js';
+import type { EditPacer } from './edit-pacer.js';
+import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
+import type { CreateOutcome, ProgressPublisher, PublishOutcome } from '../tracking/tracker.js';
 import { classifyDiscordError, describeDiscordError } from './errors.js';
 import type { DiscordPort } from './port.js';
 

@@ -1,17 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { RawFile } from 'discord.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../ops/logger.js';
 import { messageUrl } from '../render/index.js';
 import { renderResultDm, renderResultMessage } from '../render/result.js';
-import type { EditPacer } from '../services/edit-pacer.js';
+import type { EditPacer } from './edit-pacer.js';
 import {
   MAX_REQUEST_BYTES,
   type DmOutcome,
   type PostOutcome,
   type ResultContent,
   type ResultPublisher,
-} from '../services/delivery.js';
-import type { SubscriptionRecord, TaskRecord } from '../services/store/index.js';
+} from '../delivery/delivery.js';
+import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
 import { classifyDiscordError, describeDiscordError } from './errors.js';
 import type { DiscordPort } from './port.js';
 

@@ -1,6 +1,6 @@
 import type { APIEmbed } from 'discord.js';
 import { createTranslator, formatRelative, type Translator } from '../i18n/index.js';
-import type { VideoSnapshot } from '../services/video-api/types.js';
+import type { VideoSnapshot } from '../domain/video.js';
 import { LIMITS, fitEmbed } from './limits.js';
 import { messageUrl } from './links.js';
 import { noMentions, type MessagePayload } from './payload.js';

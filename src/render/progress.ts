@@ -7,7 +7,7 @@ import {
   type APIEmbedField,
 } from 'discord.js';
 import { createTranslator, formatApproximate, formatDuration, type Translator } from '../i18n/index.js';
-import type { VideoSnapshot } from '../services/video-api/types.js';
+import type { VideoSnapshot } from '../domain/video.js';
 import { encodeButtonId, type ButtonAction } from './custom-id.js';
 import { fitEmbed } from './limits.js';
 import { noMentions, type MessagePayload } from './payload.js';

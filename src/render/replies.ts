@@ -1,5 +1,5 @@
 import { createTranslator, formatDuration, type Translator } from '../i18n/index.js';
-import type { VideoApiErrorKind } from '../services/video-api/errors.js';
+import type { VideoApiErrorKind } from '../video-api/errors.js';
 import { LIMITS } from './limits.js';
 import { noMentions, type TextPayload } from './payload.js';
 import { clip, inlineCode } from './text.js';

@@ -1,7 +1,7 @@
 import type { APIAllowedMentions, RESTAPIMessageReference } from 'discord.js';
 import { createTranslator, type Translator } from '../i18n/index.js';
-import type { ResultContent } from '../services/delivery.js';
-import type { VideoSnapshot } from '../services/video-api/types.js';
+import type { ResultContent } from '../delivery/delivery.js';
+import type { VideoSnapshot } from '../domain/video.js';
 import { LIMITS } from './limits.js';
 import { noMentions } from './payload.js';
 import { clip, discordTimestamp, escapeUntrusted, inlineCode, userMention } from './text.js';

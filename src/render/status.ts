@@ -1,4 +1,4 @@
-import type { VideoStatus } from '../services/video-api/types.js';
+import type { VideoStatus } from '../domain/video.js';
 
 /**
  * What a progress message shows at the top: the task's own status, or `ended` when tracking stopped for

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createClient } from '@keyv/redis';
 import { describe, expect, it } from 'vitest';
-import { startTcpRelay } from '../../scripts/chaos/net.js';
+import { startTcpRelay } from '../../testkit/net/net.js';
 import { createApp } from '../../src/app.js';
 import { loadBotConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { createTrackingStore } from '../../src/services/store/index.js';
-import { rampSteps } from '../fake-video-api/index.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { createTrackingStore } from '../../src/store/index.js';
+import { rampSteps } from '../../testkit/fake-video-api/index.js';
 import { embedText, freePort, useStack } from '../e2e/harness.js';
 
 /**

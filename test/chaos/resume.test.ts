@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createTrackingStore } from '../../src/services/store/index.js';
-import type { RecordedRequest } from '../fake-video-api/index.js';
+import { createTrackingStore } from '../../src/store/index.js';
+import type { RecordedRequest } from '../../testkit/fake-video-api/index.js';
 import { useStack } from '../e2e/harness.js';
 
 /**

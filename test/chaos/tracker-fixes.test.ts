@@ -1,23 +1,23 @@
 import pino from 'pino';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createDelivery, type Delivery, type ResultPublisher } from '../../src/services/delivery.js';
+import { createDelivery, type Delivery, type ResultPublisher } from '../../src/delivery/delivery.js';
 import {
   createTrackingStore,
   type SubscriptionRecord,
   type TaskRecord,
   type TrackingStore,
-} from '../../src/services/store/index.js';
+} from '../../src/store/index.js';
 import {
   createTracker,
   type ProgressPublisher,
   type PublishOutcome,
   type Tracker,
   type TrackRequest,
-} from '../../src/services/tracker.js';
-import type { VideoApiClient } from '../../src/services/video-api/client.js';
-import type { VideoSnapshot } from '../../src/services/video-api/types.js';
-import { snapshot as baseSnapshot } from '../render/fixtures.js';
-import { createManualClock } from '../support/manual-clock.js';
+} from '../../src/tracking/tracker.js';
+import type { VideoApiClient } from '../../src/video-api/client.js';
+import type { VideoSnapshot } from '../../src/domain/video.js';
+import { snapshot as baseSnapshot } from '../unit/render/fixtures.js';
+import { createManualClock } from '../../testkit/clock/manual-clock.js';
 
 /**
  * What the fault campaign found in the tracking workflow, each pinned by the smallest scenario that

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeButtonId, type ButtonAction } from '../../src/render/index.js';
-import type { FakeMessage, FakeUser } from '../fake-discord/index.js';
+import type { FakeMessage, FakeUser } from '../../testkit/fake-discord/index.js';
 import { embedText, useStack, type Stack } from './harness.js';
 
 /**

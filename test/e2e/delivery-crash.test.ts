@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FakeChannel, FakeMessage } from '../fake-discord/index.js';
-import { rampSteps } from '../fake-video-api/index.js';
+import type { FakeChannel, FakeMessage } from '../../testkit/fake-discord/index.js';
+import { rampSteps } from '../../testkit/fake-video-api/index.js';
 import { embedText, useStack, type Stack } from './harness.js';
-import { spawnBot, type BotProcess } from './process.js';
+import { spawnBot, type BotProcess } from '../../testkit/process/process.js';
 
 /**
  * Exactly once, whatever moment the process dies: the bot is killed with SIGKILL at each point of

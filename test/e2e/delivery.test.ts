@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createTrackingStore } from '../../src/services/store/index.js';
-import { createLogger } from '../../src/logger.js';
-import type { FakeMessage } from '../fake-discord/index.js';
-import { rampSteps, videoBytes } from '../fake-video-api/index.js';
+import { createTrackingStore } from '../../src/store/index.js';
+import { createLogger } from '../../src/ops/logger.js';
+import type { FakeMessage } from '../../testkit/fake-discord/index.js';
+import { rampSteps, videoBytes } from '../../testkit/fake-video-api/index.js';
 import { embedText, useStack, type Stack } from './harness.js';
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeDiscord, type FakeDiscord } from '../fake-discord/index.js';
+import { startFakeDiscord, type FakeDiscord } from '../../testkit/fake-discord/index.js';
 
 /** `npm run deploy-commands`: registers /sora as operators run it, globally or in one server. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

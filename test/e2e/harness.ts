@@ -11,18 +11,18 @@ import { Writable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadBotConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { soraCommand } from '../../src/commands/definitions.js';
+import { createLogger } from '../../src/ops/logger.js';
+import { soraCommand } from '../../src/discord/commands/definitions.js';
 import {
   startFakeDiscord,
   type FakeChannel,
   type FakeDiscord,
   type FakeGuild,
   type FakeUser,
-} from '../fake-discord/index.js';
-import type { FakeMessage } from '../fake-discord/index.js';
-import { startFakeVideoApi, type FakeVideoApi } from '../fake-video-api/index.js';
-import type { Clock } from '../../src/services/clock.js';
+} from '../../testkit/fake-discord/index.js';
+import type { FakeMessage } from '../../testkit/fake-discord/index.js';
+import { startFakeVideoApi, type FakeVideoApi } from '../../testkit/fake-video-api/index.js';
+import type { Clock } from '../../src/scheduling/clock.js';
 
 export const API_KEY = 'sk-e2e-test-key-0123456789abcdef';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { API_KEY, embedText, freePort, useStack } from './harness.js';
-import { spawnBot, type BotProcess } from './process.js';
-import { createManualClock } from '../support/manual-clock.js';
+import { spawnBot, type BotProcess } from '../../testkit/process/process.js';
+import { createManualClock } from '../../testkit/clock/manual-clock.js';
 
 /**
  * The bot as a real process: killed with SIGKILL mid-task and started again on the same SQLite file, it

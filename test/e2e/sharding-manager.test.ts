@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useStack } from './harness.js';
-import { spawnBot, type BotProcess } from './process.js';
+import { spawnBot, type BotProcess } from '../../testkit/process/process.js';
 import { createShardWorld, eventually, type HealthAnswer } from './shards.js';
 
 /**

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTrackingStore } from '../../src/services/store/index.js';
-import { collectingLogger } from '../store/support.js';
-import { createManualClock } from '../support/manual-clock.js';
+import { createTrackingStore } from '../../src/store/index.js';
+import { collectingLogger } from '../integration/store/support.js';
+import { createManualClock } from '../../testkit/clock/manual-clock.js';
 import { embedText, useStack } from './harness.js';
 
 /**

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { expect } from 'vitest';
-import type { FakeChannel, FakeGuild, FakeUser } from '../fake-discord/index.js';
-import { shardForGuild } from '../fake-discord/snowflake.js';
-import { createManualClock, type ManualClock } from '../support/manual-clock.js';
+import type { FakeChannel, FakeGuild, FakeUser } from '../../testkit/fake-discord/index.js';
+import { shardForGuild } from '../../testkit/fake-discord/snowflake.js';
+import { createManualClock, type ManualClock } from '../../testkit/clock/manual-clock.js';
 import { embedText, freePort, type Stack } from './harness.js';
-import { spawnBot, type BotProcess } from './process.js';
+import { spawnBot, type BotProcess } from '../../testkit/process/process.js';
 
 export const SHARD_COUNT = 2;
 /** Short leases, so a killed process's shard is free again within seconds (production: 30 s). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rampSteps } from '../fake-video-api/index.js';
+import { rampSteps } from '../../testkit/fake-video-api/index.js';
 import { API_KEY, embedText, useStack } from './harness.js';
 
 /**

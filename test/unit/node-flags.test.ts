@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NODE_FLAGS } from '../../src/heap-tuning.js';
+import { NODE_FLAGS } from '../../src/ops/heap-tuning.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { discordBudgetPerShard, shardNamespace } from '../../src/app.js';
-import { leaseKey, leaseTimings } from '../../src/services/shard-lease.js';
+import { leaseKey, leaseTimings } from '../../src/cluster/shard-lease.js';
 
 describe('sharding arithmetic', () => {
   it('keeps the unsharded namespace for shard 0 of 1 and gives every other shard its own', () => {

@@ -1,11 +1,11 @@
 /**
  * The reference catalogue: every user-facing string of the bot, in English (en-US, the default).
  * `{name}` marks a parameter; other locales must use exactly the same parameters (checked by the compiler
- * through `defineTranslation` and by test/i18n). Values are plain text: callers escape untrusted input
+ * through `defineTranslation` and by test/unit/i18n). Values are plain text: callers escape untrusted input
  * before passing it in, and the renderers add markdown around it.
  */
 export const enUS = {
-  // Slash command descriptions (names are identifiers and live in src/commands/definitions.ts).
+  // Slash command descriptions (names are identifiers and live in src/discord/commands/definitions.ts).
   'command.sora.description': 'Track Sora video generation tasks in this channel',
   'command.track.description': 'Post a live progress message for a video task in this channel',
   'command.track.id.description': 'The task id, e.g. video_68d7… or task_…',

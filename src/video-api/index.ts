@@ -1,0 +1,11 @@
+export { createVideoApiClient } from './client.js';
+export type { DownloadResult, VideoApiClient, VideoApiClientOptions } from './client.js';
+export { VideoApiError, isVideoApiError } from './errors.js';
+export type { VideoApiErrorKind } from './errors.js';
+export { checkTaskId, MAX_TASK_ID_LENGTH } from '../domain/task-id.js';
+export type { TaskIdCheck } from '../domain/task-id.js';
+export { classifyStatus, normalizeVideo } from './normalize.js';
+export type { NormalizeContext, NormalizedVideo } from './normalize.js';
+export type { RetryPolicy } from './http.js';
+export { TERMINAL_STATUSES } from '../domain/video.js';
+export type { VideoFailure, VideoSnapshot, VideoStatus } from '../domain/video.js';

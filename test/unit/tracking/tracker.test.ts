@@ -1,0 +1,324 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTrackingStore,
+  type SubscriptionRecord,
+  type TaskRecord,
+  type TrackingStore,
+} from '../../../src/store/index.js';
+import {
+  createTracker,
+  type CreateOutcome,
+  type ProgressPublisher,
+  type PublishOutcome,
+  type Tracker,
+  type TrackRequest,
+} from '../../../src/tracking/tracker.js';
+import type { VideoApiClient } from '../../../src/video-api/client.js';
+import { VideoApiError } from '../../../src/video-api/errors.js';
+import type { VideoSnapshot } from '../../../src/domain/video.js';
+import { snapshot as baseSnapshot } from '../render/fixtures.js';
+import { createManualClock, type ManualClock } from '../../../testkit/clock/manual-clock.js';
+
+/**
+ * The tracking workflow with a real (memory) store, a scripted video API and a recording publisher:
+ * what gets posted, edited and ended, independent of Discord.
+ */
+
+/** A queued task with the render fixtures' facts. */
+function snapshot(id: string, overrides: Partial<VideoSnapshot> = {}): VideoSnapshot {
+  return baseSnapshot({ id, status: 'queued', rawStatus: 'queued', progress: 0, ...overrides });
+}
+
+function scriptedApi() {
+  const answers = new Map<string, VideoSnapshot | VideoApiError>();
+  const calls: string[] = [];
+  const api: VideoApiClient = {
+    getVideo(id) {
+      calls.push(id);
+      const answer =
+        answers.get(id) ?? new VideoApiError({ kind: 'not_found', message: 'no such task', status: 404 });
+      return answer instanceof VideoApiError ? Promise.reject(answer) : Promise.resolve(answer);
+    },
+    downloadVideo: () => Promise.reject(new Error('not used')),
+    close: () => Promise.resolve(),
+  };
+  return { api, answers, calls };
+}
+
+function recordingPublisher() {
+  let nextMessageId = 1000;
+  const created: SubscriptionRecord[] = [];
+  const updates: { sub: SubscriptionRecord; task: TaskRecord; final: boolean }[] = [];
+  const nextUpdate: PublishOutcome[] = [];
+  const createOutcomes: CreateOutcome[] = [];
+  const publisher: ProgressPublisher = {
+    create(sub) {
+      created.push(sub);
+      const outcome = createOutcomes.shift();
+      if (outcome) return Promise.resolve(outcome);
+      return Promise.resolve({
+        kind: 'created',
+        messageId: String(nextMessageId++),
+        createdAt: 0,
+        hash: 'h0',
+      });
+    },
+    update(sub, task, { final }) {
+      updates.push({ sub, task, final });
+      return Promise.resolve(nextUpdate.shift() ?? { kind: 'published', hash: `h${updates.length}` });
+    },
+  };
+  return { publisher, created, updates, nextUpdate, createOutcomes };
+}
+
+function queueStub() {
+  const scheduled = new Set<string>();
+  return {
+    scheduled,
+    pollNow: () => Promise.resolve(undefined),
+    schedule: (id: string) => void scheduled.add(id),
+    unschedule: (id: string) => void scheduled.delete(id),
+  };
+}
+
+const request = (overrides: Partial<TrackRequest> = {}): TrackRequest => ({
+  taskId: 'video_abc',
+  channelId: '200000000000000001',
+  guildId: '100000000000000001',
+  requesterId: '300000000000000001',
+  locale: 'en-US',
+  requesterLocale: 'en-US',
+  uploadLimitBytes: undefined,
+  notify: false,
+  ...overrides,
+});
+
+describe('tracker', () => {
+  let clock: ManualClock;
+  let store: TrackingStore;
+  let api: ReturnType<typeof scriptedApi>;
+  let pub: ReturnType<typeof recordingPublisher>;
+  let queue: ReturnType<typeof queueStub>;
+  let tracker: Tracker;
+  const limits = {
+    maxTasksPerUser: 2,
+    maxTasksPerGuild: 3,
+    idleTimeoutMs: 60 * 60_000,
+    maxAgeMs: 24 * 60 * 60_000,
+    resumeSpreadMs: 10_000,
+    refreshCooldownMs: 5_000,
+    deliveryGiveUpMs: 60 * 60_000,
+  };
+
+  beforeEach(async () => {
+    clock = createManualClock();
+    store = await createTrackingStore({ url: 'memory://', logger: pino({ level: 'silent' }) });
+    api = scriptedApi();
+    pub = recordingPublisher();
+    queue = queueStub();
+    tracker = createTracker({
+      store,
+      videoApi: api.api,
+      publisher: pub.publisher,
+      clock,
+      logger: pino({ level: 'silent' }),
+      limits,
+      random: () => 0.5,
+    });
+    tracker.attach(queue);
+  });
+  afterEach(() => store.close());
+
+  it('posts one progress message, schedules polling, and answers a second track with the same message', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    const first = await tracker.track(request());
+    expect(first.kind).toBe('tracked');
+    expect(pub.created).toHaveLength(1);
+    expect(queue.scheduled.has('video_abc')).toBe(true);
+
+    const second = await tracker.track(request({ requesterId: '300000000000000009' }));
+    expect(second.kind).toBe('already_tracked');
+    expect(pub.created).toHaveLength(1);
+    if (first.kind === 'tracked' && second.kind === 'already_tracked') {
+      expect(second.subscription.messageId).toBe(first.subscription.messageId);
+    }
+  });
+
+  it('refuses an invalid id without asking the API, and tracks nothing for an unknown task', async () => {
+    expect((await tracker.track(request({ taskId: '../etc/passwd' }))).kind).toBe('invalid_id');
+    expect(api.calls).toEqual([]);
+
+    await expect(tracker.track(request({ taskId: 'video_missing' }))).rejects.toMatchObject({
+      kind: 'not_found',
+    });
+    expect(pub.created).toHaveLength(0);
+    expect(await store.activeTaskIds()).toEqual([]);
+    expect(await store.getSubscription('video_missing', request().channelId)).toBeUndefined();
+  });
+
+  it('edits only when something visible changed, and ends the task when it completes', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+
+    expect(await tracker.poll('video_abc')).toBe('unchanged');
+    expect(pub.updates).toHaveLength(0);
+
+    api.answers.set(
+      'video_abc',
+      snapshot('video_abc', { status: 'in_progress', rawStatus: 'in_progress', progress: 40 }),
+    );
+    expect(await tracker.poll('video_abc')).toBe('changed');
+    expect(pub.updates).toHaveLength(1);
+    expect(pub.updates[0]?.final).toBe(false);
+
+    api.answers.set(
+      'video_abc',
+      snapshot('video_abc', { status: 'completed', rawStatus: 'completed', progress: 100 }),
+    );
+    expect(await tracker.poll('video_abc')).toBe('terminal');
+    expect(pub.updates.at(-1)).toMatchObject({
+      final: true,
+      task: { state: 'ended', endReason: 'completed' },
+    });
+    expect(await store.activeTaskIds()).toEqual([]);
+    expect(queue.scheduled.has('video_abc')).toBe(false);
+  });
+
+  it('keeps a task whose final state could not be shown, and shows it on the next poll', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    api.answers.set('video_abc', snapshot('video_abc', { status: 'failed', rawStatus: 'failed' }));
+    pub.nextUpdate.push({ kind: 'failed' });
+    expect(await tracker.poll('video_abc')).toBe('unchanged');
+    expect(await store.activeTaskIds()).toEqual(['video_abc']);
+    api.calls.length = 0;
+
+    expect(await tracker.poll('video_abc')).toBe('terminal');
+    expect(api.calls).toEqual([]); // an ended task is not asked about again
+    expect(pub.updates.at(-1)).toMatchObject({ final: true, task: { endReason: 'failed' } });
+    expect(await store.activeTaskIds()).toEqual([]);
+  });
+
+  it('polls a task tracked in two channels once and updates both messages', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    await tracker.track(request({ channelId: '200000000000000002' }));
+    expect(pub.created).toHaveLength(2);
+    api.calls.length = 0;
+
+    api.answers.set(
+      'video_abc',
+      snapshot('video_abc', { status: 'in_progress', rawStatus: 'in_progress', progress: 10 }),
+    );
+    await tracker.poll('video_abc');
+    await tracker.settled();
+    expect(api.calls).toEqual(['video_abc']);
+    expect(pub.updates.map((u) => u.sub.channelId).sort()).toEqual([
+      '200000000000000001',
+      '200000000000000002',
+    ]);
+  });
+
+  it('ends a task the API no longer knows, and one that shows no change for too long', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    api.answers.set('video_idle', snapshot('video_idle'));
+    await tracker.track(request());
+    await tracker.track(request({ taskId: 'video_idle' }));
+
+    api.answers.delete('video_abc');
+    expect(await tracker.poll('video_abc')).toBe('terminal');
+    expect((await store.getTask('video_abc'))?.endReason).toBe('not_found');
+
+    await clock.advance(limits.idleTimeoutMs);
+    expect(await tracker.poll('video_idle')).toBe('terminal');
+    expect((await store.getTask('video_idle'))?.endReason).toBe('idle_timeout');
+  });
+
+  it('keeps a task through an outage and rethrows so the scheduler backs off', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    api.answers.set('video_abc', new VideoApiError({ kind: 'transient', message: 'down', status: 502 }));
+    await expect(tracker.poll('video_abc')).rejects.toMatchObject({ kind: 'transient' });
+    expect(await store.activeTaskIds()).toEqual(['video_abc']);
+  });
+
+  it('enforces the per-user and per-guild limits', async () => {
+    for (const id of ['video_1', 'video_2', 'video_3', 'video_4']) api.answers.set(id, snapshot(id));
+    expect((await tracker.track(request({ taskId: 'video_1' }))).kind).toBe('tracked');
+    expect((await tracker.track(request({ taskId: 'video_2' }))).kind).toBe('tracked');
+    expect(await tracker.track(request({ taskId: 'video_3' }))).toEqual({ kind: 'user_limit', limit: 2 });
+    expect(
+      (await tracker.track(request({ taskId: 'video_3', requesterId: '300000000000000002' }))).kind,
+    ).toBe('tracked');
+    expect(await tracker.track(request({ taskId: 'video_4', requesterId: '300000000000000003' }))).toEqual({
+      kind: 'guild_limit',
+      limit: 3,
+    });
+  });
+
+  it('stops updating a channel whose message was deleted, and stops polling when nobody watches', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    pub.nextUpdate.push({ kind: 'message_deleted' });
+    api.answers.set(
+      'video_abc',
+      snapshot('video_abc', { status: 'in_progress', rawStatus: 'in_progress', progress: 5 }),
+    );
+    await tracker.poll('video_abc');
+    await tracker.settled();
+    expect(await store.getSubscription('video_abc', request().channelId)).toBeUndefined();
+    expect(await store.activeTaskIds()).toEqual([]);
+    expect(queue.scheduled.has('video_abc')).toBe(false);
+  });
+
+  it('untrack shows who stopped it and forgets the channel', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    const result = await tracker.untrack('video_abc', request().channelId, '300000000000000042');
+    expect(result.kind).toBe('untracked');
+    expect(pub.updates.at(-1)).toMatchObject({
+      final: true,
+      sub: { state: 'stopped', stoppedBy: '300000000000000042' },
+    });
+    expect(await tracker.listChannel(request().channelId)).toEqual([]);
+    expect((await tracker.untrack('video_abc', request().channelId, 'x')).kind).toBe('not_tracked');
+  });
+
+  it('a failed post leaves nothing tracked', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    pub.createOutcomes.push({ kind: 'channel_lost' });
+    expect((await tracker.track(request())).kind).toBe('channel_lost');
+    expect(await store.activeTaskIds()).toEqual([]);
+    expect(await tracker.listChannel(request().channelId)).toEqual([]);
+  });
+
+  it('resume re-creates a message whose create did not finish (same nonce) and reschedules the task', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    // Simulate a crash between posting and recording the message id.
+    const sub = (await store.getSubscription('video_abc', request().channelId))!;
+    const { messageId: _dropped, ...withoutMessage } = sub;
+    await store.putSubscription(withoutMessage);
+
+    const resumedQueue = queueStub();
+    const result = await tracker.resume(resumedQueue);
+    expect(result).toEqual({ resumed: 1, finished: 0 });
+    expect(pub.created.at(-1)?.nonce).toBe(sub.nonce);
+    expect(resumedQueue.scheduled.has('video_abc')).toBe(true);
+    expect((await store.getSubscription('video_abc', request().channelId))?.messageId).toBeDefined();
+  });
+
+  it('resume finishes a task that was ended but not yet shown as ended', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    const task = (await store.getTask('video_abc'))!;
+    await store.putTask({ ...task, state: 'ended', endReason: 'failed' });
+
+    const resumedQueue = queueStub();
+    expect(await tracker.resume(resumedQueue)).toEqual({ resumed: 0, finished: 1 });
+    expect(pub.updates.at(-1)).toMatchObject({ final: true, task: { endReason: 'failed' } });
+    expect(await store.activeTaskIds()).toEqual([]);
+    expect(resumedQueue.scheduled.size).toBe(0);
+  });
+});
