@@ -1,86 +1,15 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTrackingStore,
-  type SubscriptionRecord,
-  type TaskRecord,
-  type TrackingStore,
-} from '../../../src/store/index.js';
-import {
-  createTracker,
-  type CreateOutcome,
-  type ProgressPublisher,
-  type PublishOutcome,
-  type Tracker,
-  type TrackRequest,
-} from '../../../src/tracking/tracker.js';
-import type { VideoApiClient } from '../../../src/video-api/client.js';
+import { createTrackingStore, type TrackingStore } from '../../../src/store/index.js';
+import { createTracker, type Tracker, type TrackRequest } from '../../../src/tracking/tracker.js';
 import { VideoApiError } from '../../../src/video-api/errors.js';
-import type { VideoSnapshot } from '../../../src/domain/video.js';
-import { snapshot as baseSnapshot } from '../render/fixtures.js';
 import { createManualClock, type ManualClock } from '../../../testkit/clock/manual-clock.js';
+import { queueStub, recordingPublisher, scriptedApi, snapshot } from './doubles.js';
 
 /**
  * The tracking workflow with a real (memory) store, a scripted video API and a recording publisher:
  * what gets posted, edited and ended, independent of Discord.
  */
-
-/** A queued task with the render fixtures' facts. */
-function snapshot(id: string, overrides: Partial<VideoSnapshot> = {}): VideoSnapshot {
-  return baseSnapshot({ id, status: 'queued', rawStatus: 'queued', progress: 0, ...overrides });
-}
-
-function scriptedApi() {
-  const answers = new Map<string, VideoSnapshot | VideoApiError>();
-  const calls: string[] = [];
-  const api: VideoApiClient = {
-    getVideo(id) {
-      calls.push(id);
-      const answer =
-        answers.get(id) ?? new VideoApiError({ kind: 'not_found', message: 'no such task', status: 404 });
-      return answer instanceof VideoApiError ? Promise.reject(answer) : Promise.resolve(answer);
-    },
-    downloadVideo: () => Promise.reject(new Error('not used')),
-    close: () => Promise.resolve(),
-  };
-  return { api, answers, calls };
-}
-
-function recordingPublisher() {
-  let nextMessageId = 1000;
-  const created: SubscriptionRecord[] = [];
-  const updates: { sub: SubscriptionRecord; task: TaskRecord; final: boolean }[] = [];
-  const nextUpdate: PublishOutcome[] = [];
-  const createOutcomes: CreateOutcome[] = [];
-  const publisher: ProgressPublisher = {
-    create(sub) {
-      created.push(sub);
-      const outcome = createOutcomes.shift();
-      if (outcome) return Promise.resolve(outcome);
-      return Promise.resolve({
-        kind: 'created',
-        messageId: String(nextMessageId++),
-        createdAt: 0,
-        hash: 'h0',
-      });
-    },
-    update(sub, task, { final }) {
-      updates.push({ sub, task, final });
-      return Promise.resolve(nextUpdate.shift() ?? { kind: 'published', hash: `h${updates.length}` });
-    },
-  };
-  return { publisher, created, updates, nextUpdate, createOutcomes };
-}
-
-function queueStub() {
-  const scheduled = new Set<string>();
-  return {
-    scheduled,
-    pollNow: () => Promise.resolve(undefined),
-    schedule: (id: string) => void scheduled.add(id),
-    unschedule: (id: string) => void scheduled.delete(id),
-  };
-}
 
 const request = (overrides: Partial<TrackRequest> = {}): TrackRequest => ({
   taskId: 'video_abc',
