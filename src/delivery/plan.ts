@@ -104,7 +104,7 @@ export function deliverySteps(task: TaskRecord, work: DeliveryWork, video: Video
 export function isDeliveryComplete(
   task: TaskRecord,
   subscriptions: readonly SubscriptionRecord[],
-  work: Pick<DeliveryWork, 'postsResults' | 'dms'>,
+  work: { postsResults: boolean; dms: readonly Pick<DmTarget, 'userId'>[] },
 ): boolean {
   return (
     !channelsOwed(task, subscriptions, work.postsResults) &&
