@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { RawFile } from 'discord.js';
+import type { RawFile, RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Logger } from '../ops/logger.js';
 import { messageUrl } from '../render/index.js';
 import { renderResultDm, renderResultMessage } from '../render/result.js';
@@ -45,6 +45,91 @@ async function videoFile(taskId: string, content: ResultContent): Promise<RawFil
   ];
 }
 
+/** The channel's result: a reply to the progress message, created once whatever the retries. */
+export function resultMessageBody(
+  sub: SubscriptionRecord,
+  task: TaskRecord,
+  content: ResultContent,
+  nonce: string,
+): RESTPostAPIChannelMessageJSONBody {
+  const payload = renderResultMessage({
+    locale: sub.locale,
+    taskId: task.id,
+    requesterId: sub.requesterId,
+    snapshot: task.snapshot,
+    content,
+    progressMessageId: sub.messageId,
+  });
+  return { ...payload, nonce, enforce_nonce: true };
+}
+
+/** The DM, linking the channel's result message when there is one. */
+export function resultDmBody(
+  locale: string,
+  sub: SubscriptionRecord,
+  task: TaskRecord,
+  content: ResultContent,
+  nonce: string,
+): RESTPostAPIChannelMessageJSONBody {
+  const resultId = sub.delivery?.resultMessageId;
+  const payload = renderResultDm({
+    locale,
+    taskId: task.id,
+    channelId: sub.channelId,
+    snapshot: task.snapshot,
+    endReason: task.endReason,
+    content,
+    channelResultUrl: resultId && sub.guildId ? messageUrl(sub.guildId, sub.channelId, resultId) : undefined,
+  });
+  return { ...payload, nonce, enforce_nonce: true };
+}
+
+/** What a refused result post means: a file too large, a channel the bot can no longer post in, or a retry. */
+export function postFailureOutcome(error: unknown): Exclude<PostOutcome, { kind: 'posted' }> {
+  const failure = classifyDiscordError(error);
+  if (failure === 'too_large' || failure === 'channel_lost') return { kind: failure };
+  return { kind: 'failed' };
+}
+
+/** What a refused DM means: the user's DMs closed (never retried), a file too large, or a retry. */
+export function dmFailureOutcome(error: unknown): Exclude<DmOutcome, { kind: 'sent' }> {
+  const failure = classifyDiscordError(error);
+  if (failure === 'dms_closed') return { kind: 'closed' };
+  if (failure === 'too_large') return { kind: 'too_large' };
+  return { kind: 'failed' };
+}
+
+/** A write that waits its turn in the channel with the other final writes, ahead of progress ticks. */
+function pacedFinal<T>(
+  pacer: EditPacer,
+  channelId: string,
+  key: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    pacer.submit({
+      channelId,
+      key,
+      priority: 'final',
+      dropped: () => reject(new Error('shutting down')),
+      run: () => write().then(resolve, reject),
+    });
+  });
+}
+
+/** The DM channel of each user, opened once per process. */
+function dmChannels(port: DiscordPort): (userId: string) => Promise<string> {
+  const known = new Map<string, string>();
+  return async (userId) => {
+    let channelId = known.get(userId);
+    if (channelId === undefined) {
+      channelId = await port.openDm(userId);
+      known.set(userId, channelId);
+    }
+    return channelId;
+  };
+}
+
 /**
  * Posts results and DMs through the Discord port. Result messages go through the edit pacer as final
  * writes, so they take precedence over progress ticks in a busy channel.
@@ -57,19 +142,7 @@ export function createResultPublisher(options: {
   guildPremiumTier: (guildId: string) => number | undefined;
 }): ResultPublisher {
   const { port, pacer, logger } = options;
-  const dmChannels = new Map<string, string>();
-
-  function paced<T>(channelId: string, key: string, write: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      pacer.submit({
-        channelId,
-        key,
-        priority: 'final',
-        dropped: () => reject(new Error('shutting down')),
-        run: () => write().then(resolve, reject),
-      });
-    });
-  }
+  const dmChannelOf = dmChannels(port);
 
   return {
     dmUploadLimit: DM_UPLOAD_LIMIT,
@@ -82,68 +155,29 @@ export function createResultPublisher(options: {
     },
 
     async postResult(sub, task, content, nonce): Promise<PostOutcome> {
-      const payload = renderResultMessage({
-        locale: sub.locale,
-        taskId: task.id,
-        requesterId: sub.requesterId,
-        snapshot: task.snapshot,
-        content,
-        progressMessageId: sub.messageId,
-      });
-      const context = { taskId: task.id, channelId: sub.channelId, guildId: sub.guildId };
+      const body = resultMessageBody(sub, task, content, nonce);
       try {
         const files = await videoFile(task.id, content);
-        const message = await paced(sub.channelId, `result:${sub.channelId}:${task.id}`, () =>
-          port.createMessage(sub.channelId, { ...payload, nonce, enforce_nonce: true }, files),
+        const message = await pacedFinal(pacer, sub.channelId, `result:${sub.channelId}:${task.id}`, () =>
+          port.createMessage(sub.channelId, body, files),
         );
         return { kind: 'posted', messageId: message.id };
       } catch (error) {
-        const failure = classifyDiscordError(error);
+        const context = { taskId: task.id, channelId: sub.channelId, guildId: sub.guildId };
         logger.warn({ ...context, ...describeDiscordError(error) }, 'result message not posted');
-        if (failure === 'too_large') return { kind: 'too_large' };
-        if (failure === 'channel_lost') return { kind: 'channel_lost' };
-        return { kind: 'failed' };
+        return postFailureOutcome(error);
       }
     },
 
-    async sendDm(
-      userId,
-      locale,
-      sub: SubscriptionRecord,
-      task: TaskRecord,
-      content,
-      nonce,
-    ): Promise<DmOutcome> {
-      const resultId = sub.delivery?.resultMessageId;
-      const payload = renderResultDm({
-        locale,
-        taskId: task.id,
-        channelId: sub.channelId,
-        snapshot: task.snapshot,
-        endReason: task.endReason,
-        content,
-        channelResultUrl:
-          resultId && sub.guildId ? messageUrl(sub.guildId, sub.channelId, resultId) : undefined,
-      });
+    async sendDm(userId, locale, sub, task, content, nonce): Promise<DmOutcome> {
+      const body = resultDmBody(locale, sub, task, content, nonce);
       try {
-        let channelId = dmChannels.get(userId);
-        if (channelId === undefined) {
-          channelId = await port.openDm(userId);
-          dmChannels.set(userId, channelId);
-        }
-        const files = await videoFile(task.id, content);
-        const message = await port.createMessage(
-          channelId,
-          { ...payload, nonce, enforce_nonce: true },
-          files,
-        );
+        const channelId = await dmChannelOf(userId);
+        const message = await port.createMessage(channelId, body, await videoFile(task.id, content));
         return { kind: 'sent', messageId: message.id };
       } catch (error) {
-        const failure = classifyDiscordError(error);
         logger.info({ taskId: task.id, userId, ...describeDiscordError(error) }, 'DM not sent');
-        if (failure === 'dms_closed') return { kind: 'closed' };
-        if (failure === 'too_large') return { kind: 'too_large' };
-        return { kind: 'failed' };
+        return dmFailureOutcome(error);
       }
     },
   };

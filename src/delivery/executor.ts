@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { DmDelivery, SubscriptionRecord, TaskRecord, TrackingStore } from '../store/index.js';
+import {
+  contentAfterRefusal,
+  dmAfterSend,
+  subscriptionAfterPost,
+  type SubscriptionChange,
+} from './outcomes.js';
+import {
+  deliverySteps,
+  isDeliveryComplete,
+  type DeliveryStep,
+  type DeliveryWork,
+  type DmStep,
+  type PostStep,
+} from './plan.js';
+import type { ResultPublisher } from './result-port.js';
+import { downloadForDelivery, type VideoDownloadDeps } from './video-download.js';
+
+/**
+ * Carries out a delivery plan: the download, then each step, each recorded before and after its side
+ * effect. Every message is created with a nonce recorded first, so a step redone after a crash returns
+ * the first message instead of posting a second.
+ */
+
+export interface DeliveryDeps extends VideoDownloadDeps {
+  publisher: ResultPublisher;
+}
+
+const newNonce = () => randomUUID().replace(/-/g, '').slice(0, 25);
+
+export async function executeDelivery(
+  deps: DeliveryDeps,
+  ended: TaskRecord,
+  work: DeliveryWork,
+): Promise<void> {
+  const { task, video } = work.download
+    ? await downloadForDelivery(deps, ended, work.download.maxBytes)
+    : { task: ended, video: undefined };
+  try {
+    await runSteps(deps, task, deliverySteps(task, work, video));
+  } finally {
+    if (typeof video === 'object' && video.kind === 'file') await video.cleanup();
+  }
+  const latest = (await deps.store.getTask(task.id)) ?? task;
+  if (isDeliveryComplete(latest, await deps.store.subscriptionsOf(task.id), work))
+    await markFinished(deps, latest);
+}
+
+/** Records that delivery began, once: after a restart it is finished rather than started over. */
+export async function markStarted(deps: DeliveryDeps, task: TaskRecord): Promise<TaskRecord> {
+  if (task.delivery?.startedAt !== undefined) return task;
+  const started = { ...task, delivery: { ...task.delivery, startedAt: deps.clock.now() } };
+  await deps.store.putTask(started);
+  return started;
+}
+
+export async function markFinished({ store, clock }: DeliveryDeps, task: TaskRecord): Promise<void> {
+  const latest = (await store.getTask(task.id)) ?? task;
+  await store.putTask({ ...latest, delivery: { ...latest.delivery, finishedAt: clock.now() } });
+}
+
+async function runSteps(deps: DeliveryDeps, task: TaskRecord, steps: readonly DeliveryStep[]): Promise<void> {
+  // One step at a time: the file is read into memory for each upload (discord.js buffers it).
+  const posted = new Map<string, SubscriptionRecord>();
+  for (const step of steps) {
+    if (step.kind === 'post') posted.set(step.subscription.channelId, await postResult(deps, task, step));
+    else await sendDm(deps, task, step, posted);
+  }
+}
+
+async function postResult(deps: DeliveryDeps, task: TaskRecord, step: PostStep): Promise<SubscriptionRecord> {
+  const { store, publisher, clock } = deps;
+  const sub = step.subscription;
+  const log = deps.logger.child({ taskId: task.id, channelId: sub.channelId, guildId: sub.guildId });
+  // The nonce is recorded before the post: a post redone after a crash returns the first message.
+  let current = sub.delivery
+    ? sub
+    : await updateSubscription(store, sub, { delivery: { state: 'pending', nonce: newNonce() } });
+  const nonce = current.delivery!.nonce;
+  let content = step.content;
+  let outcome = await publisher.postResult(current, task, content, nonce);
+  const fallback = contentAfterRefusal(task, content, outcome, step.limit);
+  if (fallback) {
+    log.info('upload refused as too large; posting the link instead');
+    content = fallback;
+    outcome = await publisher.postResult(current, task, content, nonce);
+  }
+  const change = subscriptionAfterPost(outcome, content, nonce, clock.now());
+  if (change) current = await updateSubscription(store, current, change);
+  if (outcome.kind === 'posted') log.info({ mode: current.delivery?.mode }, 'result posted');
+  else if (outcome.kind === 'channel_lost') log.info('channel lost before the result could be posted');
+  else log.warn('result could not be posted; will retry');
+  return current;
+}
+
+async function sendDm(
+  deps: DeliveryDeps,
+  task: TaskRecord,
+  step: DmStep,
+  posted: ReadonlyMap<string, SubscriptionRecord>,
+): Promise<void> {
+  const { store, publisher, clock } = deps;
+  const { userId, locale, subscription: sub } = step;
+  // The subscription as it is now, so the DM links the result posted in its channel.
+  const withResult =
+    posted.get(sub.channelId) ?? (await store.getSubscription(sub.taskId, sub.channelId)) ?? sub;
+  const recorded = task.delivery?.dms?.[userId];
+  const dm: DmDelivery = recorded ?? { state: 'pending', nonce: newNonce(), at: clock.now() };
+  if (recorded === undefined) await recordDm(store, task.id, userId, dm);
+  let outcome = await publisher.sendDm(userId, locale, withResult, task, step.content, dm.nonce);
+  const fallback = contentAfterRefusal(task, step.content, outcome, step.limit);
+  if (fallback) outcome = await publisher.sendDm(userId, locale, withResult, task, fallback, dm.nonce);
+  const record = dmAfterSend(outcome, dm, clock.now());
+  if (record) await recordDm(store, task.id, userId, record);
+  const log = deps.logger.child({ taskId: task.id, userId });
+  if (outcome.kind === 'sent') log.info('DM sent');
+  else if (outcome.kind === 'closed') log.info('DM not delivered: the user does not accept DMs');
+  else log.warn('DM could not be sent; will retry');
+}
+
+/** Applies a change to the subscription as stored now (another step may have written it meanwhile). */
+async function updateSubscription(
+  store: TrackingStore,
+  sub: SubscriptionRecord,
+  change: SubscriptionChange,
+): Promise<SubscriptionRecord> {
+  const current = (await store.getSubscription(sub.taskId, sub.channelId)) ?? sub;
+  const next = { ...current, ...change };
+  await store.putSubscription(next);
+  return next;
+}
+
+async function recordDm(store: TrackingStore, taskId: string, userId: string, dm: DmDelivery): Promise<void> {
+  const task = await store.getTask(taskId);
+  if (!task) return;
+  await store.putTask({
+    ...task,
+    delivery: { ...task.delivery, dms: { ...task.delivery?.dms, [userId]: dm } },
+  });
+}
