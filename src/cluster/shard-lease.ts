@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { createPlainRedisClient } from '../store/backends/redis-client.js';
 import type { Logger } from '../ops/logger.js';
 import type { Clock } from '../scheduling/clock.js';
-import { messageOf } from '../store/backend.js';
+import { newHolderId } from './holder-id.js';
+import { createLeaseRounds, type LeaseTransitions } from './lease-rounds.js';
+import { createHolderTerm, createTicker } from './lease-timers.js';
+
+export { describeHolder, newHolderId } from './holder-id.js';
 
 /**
  * A shard's lease in Redis: whoever holds it is the one process that runs the shard (connects its
@@ -17,7 +18,7 @@ import { messageOf } from '../store/backend.js';
  * someone else may already have taken.
  */
 
-/** The few Redis operations a lease needs; `createLeaseRedis` implements them with node-redis. */
+/** The few Redis operations a lease needs; `createLeaseRedis` (redis-lease.ts) implements them. */
 export interface LeaseRedis {
   /**
    * Takes the lease if it is free (or already ours): 'acquired', or 'taken' when another value is
@@ -72,15 +73,6 @@ export function leaseKey(namespace: string, shardId: number, shardCount: number)
   return `${namespace}:lease:shard:${shardId}:${shardCount}`;
 }
 
-export function newHolderId(): string {
-  return `${randomBytes(8).toString('hex')} ${hostname()} pid ${process.pid}`;
-}
-
-/** The host and pid part of a holder id (the token stays private). */
-export function describeHolder(value: string): string {
-  return value.split(' ').slice(1).join(' ') || 'unknown holder';
-}
-
 /** How often a holder renews, and a waiter retries. */
 export function leaseTimings(ttlMs: number): { renewMs: number; retryMs: number; stepDownMs: number } {
   return {
@@ -91,240 +83,77 @@ export function leaseTimings(ttlMs: number): { renewMs: number; retryMs: number;
   };
 }
 
+/**
+ * The lease's state machine: stopped → waiting (a round to acquire every `retryMs`) → held (a round to
+ * renew every `renewMs`, a step-down when its term runs out) → waiting again when lost; the rounds
+ * themselves are in lease-rounds.ts.
+ */
 export function createShardLease(options: ShardLeaseOptions): ShardLease {
-  const { redis, key, ttlMs, clock, logger } = options;
-  const holderId = options.holderId ?? newHolderId();
+  const { ttlMs, clock, logger } = options;
   const { renewMs, retryMs, stepDownMs } = leaseTimings(ttlMs);
-
   let state: LeaseState = 'stopped';
-  let holder: string | undefined;
-  let loggedHolder: string | undefined;
-  let unreachableLogged = false;
-  /** By our clock, when the lease ends unless renewed. */
-  let heldUntil = 0;
-  let cancelTick: (() => void) | undefined;
-  let cancelStepDown: (() => void) | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
 
-  function schedule(ms: number): void {
-    cancelTick?.();
-    cancelTick = clock.setTimeout(() => {
-      cancelTick = undefined;
-      inFlight = tick();
-    }, ms);
-  }
-
-  function armStepDown(): void {
-    cancelStepDown?.();
-    cancelStepDown = clock.setTimeout(
-      () => {
-        cancelStepDown = undefined;
-        if (state !== 'held') return;
-        logger.warn({ lease: key }, 'could not renew the shard lease in time; stepping down');
-        lose('expired');
-        schedule(retryMs);
-      },
-      Math.max(0, heldUntil - stepDownMs - clock.now()),
-    );
-  }
-
-  function lose(reason: LeaseLoss): void {
-    cancelStepDown?.();
-    cancelStepDown = undefined;
-    state = 'waiting';
-    loggedHolder = undefined;
-    options.onLost(reason);
-  }
-
-  function reachable(): void {
-    if (unreachableLogged) logger.info({ lease: key }, 'lease store reachable again');
-    unreachableLogged = false;
-  }
-
-  function unreachable(error: unknown): void {
-    if (!unreachableLogged) logger.warn({ lease: key, err: messageOf(error) }, 'lease store unreachable');
-    unreachableLogged = true;
-  }
-
-  async function tick(): Promise<void> {
+  const ticker = createTicker(clock, async () => {
     if (state === 'stopped') return;
     const sentAt = clock.now();
-    if (state === 'waiting') {
-      try {
-        const answer = await redis.acquire(key, holderId, ttlMs);
-        reachable();
-        if (state !== 'waiting') return;
-        if (answer === 'acquired') {
-          state = 'held';
-          holder = undefined;
-          heldUntil = sentAt + ttlMs;
-          armStepDown();
-          logger.info({ lease: key }, 'shard lease acquired');
-          schedule(renewMs);
-          options.onAcquired();
-          return;
-        }
-        const current = await redis.get(key).catch(() => undefined);
-        holder = current === undefined ? undefined : describeHolder(current);
-        if (holder !== undefined && holder !== loggedHolder) {
-          loggedHolder = holder;
-          logger.info({ lease: key, holder }, 'shard is run by another process; waiting for its lease');
-        }
-      } catch (error) {
-        unreachable(error);
-      }
-      if (state === 'waiting') schedule(retryMs);
-      return;
-    }
-    // Held: renew.
-    try {
-      const answer = await redis.renew(key, holderId, ttlMs);
-      reachable();
-      if (state !== 'held') {
-        // Stepped down while the command was in flight: our own lease is released again below.
-        if (answer !== 'taken') await redis.release(key, holderId).catch(() => undefined);
-        return;
-      }
-      if (answer === 'taken') {
-        const current = await redis.get(key).catch(() => undefined);
-        holder = current === undefined ? undefined : describeHolder(current);
-        logger.error({ lease: key, holder }, 'another process took the shard lease; stopping this shard');
-        lose('taken');
-        schedule(retryMs);
-        return;
-      }
-      if (answer === 'reacquired') logger.warn({ lease: key }, 'shard lease was gone; acquired it again');
-      heldUntil = sentAt + ttlMs;
-      armStepDown();
-      schedule(renewMs);
-    } catch (error) {
-      unreachable(error);
-      // Keep trying until the step-down timer says the lease may be gone.
-      if (state === 'held') schedule(Math.min(retryMs, renewMs));
-    }
-  }
+    await (state === 'waiting' ? rounds.acquire(sentAt) : rounds.renew(sentAt));
+  });
+  const term = createHolderTerm(clock, ttlMs - stepDownMs, () => {
+    if (state !== 'held') return;
+    logger.warn({ lease: options.key }, 'could not renew the shard lease in time; stepping down');
+    transitions.lose('expired');
+    ticker.schedule(retryMs);
+  });
+
+  const transitions: LeaseTransitions = {
+    get state() {
+      return state;
+    },
+    acquired(sentAt) {
+      state = 'held';
+      term.countFrom(sentAt);
+      logger.info({ lease: options.key }, 'shard lease acquired');
+      ticker.schedule(renewMs);
+      options.onAcquired();
+    },
+    renewed(sentAt) {
+      term.countFrom(sentAt);
+      ticker.schedule(renewMs);
+    },
+    lose(reason) {
+      term.end();
+      state = 'waiting';
+      options.onLost(reason);
+    },
+    schedule: (ms) => ticker.schedule(ms),
+  };
+  const holderId = options.holderId ?? newHolderId();
+  const protocol = { redis: options.redis, key: options.key, holderId, ttlMs, logger, retryMs, renewMs };
+  const rounds = createLeaseRounds(protocol, transitions);
 
   return {
     get state() {
       return state;
     },
     get holder() {
-      return holder;
+      return rounds.holder;
     },
     get reachable() {
-      return !unreachableLogged;
+      return rounds.reachable;
     },
     start() {
       if (state !== 'stopped') return;
       state = 'waiting';
-      schedule(0);
+      ticker.schedule(0);
     },
-    async idle() {
-      for (;;) {
-        const current = inFlight;
-        await current;
-        if (current === inFlight) return;
-      }
-    },
+    idle: () => ticker.idle(),
     async stop() {
       const wasHeld = state === 'held';
       state = 'stopped';
-      cancelTick?.();
-      cancelStepDown?.();
-      cancelTick = undefined;
-      cancelStepDown = undefined;
-      await inFlight.catch(() => undefined);
-      if (!wasHeld) return;
-      try {
-        if (await redis.release(key, holderId)) logger.info({ lease: key }, 'shard lease released');
-      } catch (error) {
-        logger.warn({ lease: key, err: messageOf(error) }, 'could not release the shard lease; it expires');
-      }
-    },
-  };
-}
-
-const ACQUIRE = `
-local v = redis.call('GET', KEYS[1])
-if v == false or v == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0`;
-
-const RENEW = `
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-if v == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 2
-end
-return 0`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`;
-
-/**
- * Lease operations on their own node-redis connection (the store's client is Keyv's). Commands fail
- * fast while disconnected, and never hang longer than `commandTimeoutMs`.
- */
-export function createLeaseRedis(options: {
-  url: string;
-  logger: Logger;
-  commandTimeoutMs?: number;
-}): LeaseRedis {
-  const timeoutMs = options.commandTimeoutMs ?? 2_000;
-  const client = createPlainRedisClient(options.url, timeoutMs);
-  // Reported by the lease (once per outage); without a listener node-redis would stop reconnecting.
-  client.on('error', (error: unknown) => {
-    options.logger.debug({ err: messageOf(error) }, 'lease connection error');
-  });
-  client.connect().catch(() => undefined);
-
-  async function run<T>(command: () => Promise<T>): Promise<T> {
-    if (!client.isReady) throw new Error('Redis is not connected');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
-    });
-    try {
-      return await Promise.race([command(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  let closed = false;
-  return {
-    async acquire(key, value, ttlMs) {
-      const answer = await run(() =>
-        client.eval(ACQUIRE, { keys: [key], arguments: [value, String(ttlMs)] }),
-      );
-      return answer === 1 ? 'acquired' : 'taken';
-    },
-    async renew(key, value, ttlMs) {
-      const answer = await run(() => client.eval(RENEW, { keys: [key], arguments: [value, String(ttlMs)] }));
-      return answer === 1 ? 'renewed' : answer === 2 ? 'reacquired' : 'taken';
-    },
-    async release(key, value) {
-      return (await run(() => client.eval(RELEASE, { keys: [key], arguments: [value] }))) === 1;
-    },
-    async get(key) {
-      return (await run(() => client.get(key))) ?? undefined;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (client.isReady) {
-        await run(() => client.quit()).catch(() => undefined);
-      }
-      if (client.isOpen) await client.disconnect().catch(() => undefined);
+      ticker.cancel();
+      term.end();
+      await ticker.settled();
+      if (wasHeld) await rounds.release();
     },
   };
 }

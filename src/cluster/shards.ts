@@ -1,22 +1,12 @@
 import { createApp, type App, type AppOptions } from '../app.js';
 import type { BotConfig } from '../config.js';
-import {
-  startOpsServer,
-  type HealthCheck,
-  type OpsServer,
-  type ShardHealth,
-  type ShardState,
-} from '../ops/http-server.js';
+import { startOpsServer, type OpsServer, type ShardState } from '../ops/http-server.js';
 import type { Logger } from '../ops/logger.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
-import {
-  createLeaseRedis,
-  createShardLease,
-  leaseKey,
-  type LeaseRedis,
-  type ShardLease,
-} from './shard-lease.js';
+import { createLeaseRedis } from './redis-lease.js';
+import type { LeaseRedis } from './shard-lease.js';
+import { createShardRunner } from './shard-runner.js';
 import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
 
 /**
@@ -49,12 +39,6 @@ export interface StartShardsOptions {
 
 export function usesLeases(storeUrl: string): boolean {
   return storeUrl.startsWith('redis://') || storeUrl.startsWith('rediss://');
-}
-
-interface ShardRunner extends ShardHealth {
-  start(): void;
-  stop(graceMs: number): Promise<void>;
-  readonly app: App | undefined;
 }
 
 export async function startShards(options: StartShardsOptions): Promise<ShardedBot> {
@@ -122,130 +106,6 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
       await videoApi.close();
       await leaseRedis?.close();
       logger.info('stopped');
-    },
-  };
-}
-
-function createShardRunner(deps: {
-  id: number;
-  config: BotConfig;
-  logger: Logger;
-  rootLogger: Logger;
-  clock: Clock;
-  metrics: Metrics;
-  videoApi: VideoApiClient;
-  leaseRedis: LeaseRedis | undefined;
-  build: (options: AppOptions) => Promise<App>;
-  onFatal: (error: unknown) => void;
-}): ShardRunner {
-  const { id, config, logger, clock, metrics } = deps;
-  let state: ShardState = deps.leaseRedis ? 'standby' : 'starting';
-  let app: App | undefined;
-  let stopping = false;
-  // Starting and stopping the app happen one after the other, never overlapping.
-  let chain: Promise<void> = Promise.resolve();
-  const enqueue = (work: () => Promise<void>) => {
-    chain = chain.then(work, work);
-    return chain;
-  };
-  metrics.setShardRunning(id, false);
-
-  async function runApp(): Promise<void> {
-    if (stopping || app) return;
-    state = 'starting';
-    let starting: App | undefined;
-    try {
-      // createApp adds the `shard` field to every log line itself.
-      starting = await deps.build({
-        config,
-        logger: deps.rootLogger,
-        clock,
-        shard: { id, count: config.shardCount },
-        videoApi: deps.videoApi,
-        metrics,
-        serveOps: false,
-      });
-      app = starting;
-      await starting.start();
-      metrics.setShardRunning(id, true);
-      logger.info('shard started');
-    } catch (error) {
-      logger.fatal({ err: error }, 'shard could not start');
-      deps.onFatal(error);
-    }
-  }
-
-  async function stopApp(graceMs: number, why: string): Promise<void> {
-    const running = app;
-    app = undefined;
-    metrics.setShardRunning(id, false);
-    if (!running) return;
-    logger.info({ why }, 'stopping shard');
-    try {
-      await running.stop({ graceMs });
-    } catch (error) {
-      logger.error({ err: error }, 'shard did not stop cleanly');
-    }
-  }
-
-  const lease: ShardLease | undefined = deps.leaseRedis
-    ? createShardLease({
-        redis: deps.leaseRedis,
-        key: leaseKey(config.storeNamespace, id, config.shardCount),
-        ttlMs: config.shardLeaseMs,
-        clock,
-        logger,
-        onAcquired: () => void enqueue(runApp),
-        onLost: (reason) => {
-          // Someone else may run the shard now (or soon): stop polling and delivering at once.
-          state = 'standby';
-          void enqueue(() => stopApp(1_000, reason === 'taken' ? 'lease taken' : 'lease not renewed'));
-        },
-      })
-    : undefined;
-
-  const startingCheck: HealthCheck = {
-    name: 'gateway',
-    check: () => Promise.resolve('not connected (starting)'),
-  };
-  const leaseCheck: HealthCheck = {
-    name: 'store',
-    check: () =>
-      Promise.resolve(
-        lease?.reachable === false ? 'Redis unreachable; waiting for the shard lease' : undefined,
-      ),
-  };
-
-  return {
-    id,
-    get app() {
-      return app;
-    },
-    state() {
-      if (stopping) return 'stopped';
-      if (!app) return state === 'starting' ? 'starting' : 'standby';
-      const gateway = app.gatewayStatus();
-      return gateway === 'Ready' ? 'running' : 'starting';
-    },
-    gateway: () => app?.gatewayStatus() ?? 'none',
-    activeTasks: () => app?.activeTasks() ?? 0,
-    leaseHolder: () => (app ? undefined : lease?.holder),
-    checks: () => {
-      if (app) return app.checks;
-      if (stopping) return [];
-      if (state === 'starting') return [startingCheck];
-      // Waiting for its lease: healthy (alive, ready to take over) as long as it can reach Redis.
-      return lease ? [leaseCheck] : [];
-    },
-    start() {
-      if (lease) lease.start();
-      else void enqueue(runApp);
-    },
-    async stop(graceMs) {
-      stopping = true;
-      // The lease is kept while the shard finishes its work, and released only then.
-      await enqueue(() => stopApp(graceMs, 'shutdown'));
-      await lease?.stop();
     },
   };
 }

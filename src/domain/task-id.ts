@@ -11,6 +11,11 @@ const WHAT_AN_ID_LOOKS_LIKE =
 
 export type TaskIdCheck = { ok: true; id: string } | { ok: false; reason: string };
 
+/** Whether `id`, exactly as given (not trimmed), is a task id: the rule {@link checkTaskId} explains. */
+export function isTaskId(id: string): boolean {
+  return TASK_ID_PATTERN.test(id) && id !== '.' && id !== '..';
+}
+
 export function checkTaskId(input: string): TaskIdCheck {
   // Pasted ids often carry a stray space or newline; nothing else is altered.
   const id = input.trim();

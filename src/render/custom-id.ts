@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isTaskId } from '../domain/task-id.js';
 
 /**
  * `custom_id`s of the progress message buttons: `sora1:<action>:<task>`, where `<task>` is the task id
@@ -26,8 +27,6 @@ export interface ButtonId {
   task: ButtonTaskRef;
 }
 
-/** Same alphabet as task ids (video-api task-id.ts); repeated so this module stays pure. */
-const TASK_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 /** 12 bytes of SHA-256 in base64url: 96 bits, ample to tell apart the tasks of one channel. */
 const HASH_BYTES = 12;
 const HASH = /^[A-Za-z0-9_-]{16}$/;
@@ -56,7 +55,7 @@ export function decodeButtonId(customId: string): ButtonId | undefined {
     const hash = task.slice(1);
     return HASH.test(hash) ? { action, task: { kind: 'hash', hash } } : undefined;
   }
-  return TASK_ID.test(task) ? { action, task: { kind: 'id', taskId: task } } : undefined;
+  return isTaskId(task) ? { action, task: { kind: 'id', taskId: task } } : undefined;
 }
 
 /** Whether a button's task reference names `taskId`. */

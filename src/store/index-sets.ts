@@ -45,75 +45,21 @@ interface KeyState {
 const READ_BATCH = 200;
 
 export function createIndexSets(storage: IndexStorage, options: { maxCachedKeys: number }): IndexSets {
-  const states = new Map<string, KeyState>();
-
-  function stateOf(key: string): KeyState {
-    let state = states.get(key);
-    if (state) {
-      // Re-insert to mark it recently used: Map keeps insertion order.
-      states.delete(key);
-    } else {
-      state = { stored: undefined, loading: undefined, queue: [], draining: false };
-    }
-    states.set(key, state);
-    return state;
-  }
-
-  const isIdle = (state: KeyState) => !state.draining && state.queue.length === 0 && !state.loading;
-
-  function evictIdle(): void {
-    if (states.size <= options.maxCachedKeys) return;
-    for (const [key, state] of states) {
-      if (states.size <= options.maxCachedKeys) return;
-      if (isIdle(state)) states.delete(key);
-    }
-  }
-
-  function load(key: string, state: KeyState): Promise<Set<string>> {
-    if (state.stored) return Promise.resolve(state.stored);
-    state.loading ??= storage
-      .read(key)
-      .then((members) => {
-        state.stored ??= new Set(members);
-        return state.stored;
-      })
-      .finally(() => {
-        state.loading = undefined;
-      });
-    return state.loading;
-  }
+  const states = createKeyStates(options.maxCachedKeys);
 
   async function drain(key: string, state: KeyState): Promise<void> {
     if (state.draining) return;
     state.draining = true;
     try {
-      while (state.queue.length > 0) {
-        const batch = state.queue.splice(0);
-        try {
-          const current = await load(key, state);
-          const next = new Set(current);
-          for (const change of batch) {
-            if (change.add) next.add(change.member);
-            else next.delete(change.member);
-          }
-          if (!sameMembers(current, next)) await storage.write(key, [...next]);
-          state.stored = next;
-          for (const change of batch) change.settle();
-        } catch (error) {
-          // A failed write may or may not have landed: read the key again next time.
-          state.stored = undefined;
-          const failure = error instanceof Error ? error : new Error(String(error));
-          for (const change of batch) change.settle(failure);
-        }
-      }
+      await writeQueuedChanges(storage, key, state);
     } finally {
       state.draining = false;
-      evictIdle();
+      states.evictIdle();
     }
   }
 
   function change(key: string, members: readonly string[], add: boolean): Promise<void> {
-    const state = stateOf(key);
+    const state = states.touch(key);
     const settled = !state.draining && state.queue.length === 0 && state.stored;
     if (settled && members.every((member) => state.stored?.has(member) === add)) return Promise.resolve();
     const pending = members.map(
@@ -131,9 +77,9 @@ export function createIndexSets(storage: IndexStorage, options: { maxCachedKeys:
   }
 
   async function members(key: string): Promise<string[]> {
-    const state = stateOf(key);
-    const stored = [...(await load(key, state))];
-    evictIdle();
+    const state = states.touch(key);
+    const stored = [...(await loadMembers(storage, key, state))];
+    states.evictIdle();
     return stored;
   }
 
@@ -141,17 +87,17 @@ export function createIndexSets(storage: IndexStorage, options: { maxCachedKeys:
     members,
 
     async has(key, member) {
-      return (await load(key, stateOf(key))).has(member);
+      return (await loadMembers(storage, key, states.touch(key))).has(member);
     },
 
     async membersOfMany(keys) {
       const result = new Map<string, string[]>();
-      const missing = keys.filter((key) => !states.get(key)?.stored);
+      const missing = keys.filter((key) => !states.peek(key)?.stored);
       for (let start = 0; start < missing.length; start += READ_BATCH) {
         const batch = missing.slice(start, start + READ_BATCH);
         const values = await storage.readMany(batch);
         batch.forEach((key, i) => {
-          const state = stateOf(key);
+          const state = states.touch(key);
           // A write may have landed meanwhile; what it stored is newer than what we read.
           state.stored ??= new Set(values[i]);
         });
@@ -164,6 +110,72 @@ export function createIndexSets(storage: IndexStorage, options: { maxCachedKeys:
     remove: (key, member) => change(key, [member], false),
     removeMany: (key, members) => (members.length === 0 ? Promise.resolve() : change(key, members, false)),
   };
+}
+
+/** The state of each key, least recently used first, with idle keys evicted beyond the bound. */
+function createKeyStates(maxCachedKeys: number) {
+  const states = new Map<string, KeyState>();
+  const isIdle = (state: KeyState) => !state.draining && state.queue.length === 0 && !state.loading;
+  return {
+    /** The key's state, created if need be, marked as recently used. */
+    touch(key: string): KeyState {
+      let state = states.get(key);
+      if (state) {
+        // Re-insert to mark it recently used: Map keeps insertion order.
+        states.delete(key);
+      } else {
+        state = { stored: undefined, loading: undefined, queue: [], draining: false };
+      }
+      states.set(key, state);
+      return state;
+    },
+    peek: (key: string): KeyState | undefined => states.get(key),
+    evictIdle(): void {
+      if (states.size <= maxCachedKeys) return;
+      for (const [key, state] of states) {
+        if (states.size <= maxCachedKeys) return;
+        if (isIdle(state)) states.delete(key);
+      }
+    },
+  };
+}
+
+/** The stored members of a key, read once however many callers ask at the same time. */
+function loadMembers(storage: IndexStorage, key: string, state: KeyState): Promise<Set<string>> {
+  if (state.stored) return Promise.resolve(state.stored);
+  state.loading ??= storage
+    .read(key)
+    .then((members) => {
+      state.stored ??= new Set(members);
+      return state.stored;
+    })
+    .finally(() => {
+      state.loading = undefined;
+    });
+  return state.loading;
+}
+
+/** Applies the queued changes of a key, a batch per write, until none are left. */
+async function writeQueuedChanges(storage: IndexStorage, key: string, state: KeyState): Promise<void> {
+  while (state.queue.length > 0) {
+    const batch = state.queue.splice(0);
+    try {
+      const current = await loadMembers(storage, key, state);
+      const next = new Set(current);
+      for (const change of batch) {
+        if (change.add) next.add(change.member);
+        else next.delete(change.member);
+      }
+      if (!sameMembers(current, next)) await storage.write(key, [...next]);
+      state.stored = next;
+      for (const change of batch) change.settle();
+    } catch (error) {
+      // A failed write may or may not have landed: read the key again next time.
+      state.stored = undefined;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const change of batch) change.settle(failure);
+    }
+  }
 }
 
 function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -1,110 +1,31 @@
 import { z } from 'zod';
+import {
+  END_REASONS,
+  RECORD_VERSION,
+  SUBSCRIPTION_STATES,
+  type SubscriptionRecord,
+  type TaskRecord,
+} from '../domain/task-record.js';
 import type { VideoSnapshot } from '../domain/video.js';
 
 /**
- * What the store keeps, as callers see it, and how it is written. Records carry a schema version `v`
- * so a later version can migrate them; dates are epoch milliseconds, and snapshot dates are stored
- * as such and come back as `Date`. Every record is validated when read and before it is written.
+ * How the store writes its records (src/domain/task-record.ts) and checks them: every record is
+ * validated when read and before it is written. Snapshot dates are stored as epoch milliseconds and
+ * come back as `Date`.
  */
 
-export const RECORD_VERSION = 1 as const;
-
-export const END_REASONS = [
-  'completed',
-  'failed',
-  'not_found',
-  'unauthorized',
-  'idle_timeout',
-  'max_age',
-  'untracked',
-] as const;
-export type EndReason = (typeof END_REASONS)[number];
-
-export const SUBSCRIPTION_STATES = ['active', 'stopped', 'message_deleted', 'channel_lost'] as const;
-export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
-
-/** Delivery of the finished video (issue 5): task-wide part, so each step happens once. */
-export interface TaskDelivery {
-  /** Set when delivery begins: after a restart, finish it rather than start over. */
-  startedAt?: number | undefined;
-  /** The single download shared by every subscribed channel. */
-  download?:
-    | {
-        state: 'done' | 'failed' | 'skipped';
-        at: number;
-        bytes?: number | undefined;
-        /** Short, user-safe reason when failed or skipped (no upstream bodies). */
-        reason?: string | undefined;
-      }
-    | undefined;
-  /** One entry per user who asked for a DM, keyed by user id: each gets exactly one. */
-  dms?: Record<string, DmDelivery> | undefined;
-  finishedAt?: number | undefined;
-}
-
-export interface DmDelivery {
-  /** `closed`: the user's DMs are closed (50007, 50278) — recorded, never retried. */
-  state: 'pending' | 'sent' | 'closed' | 'failed';
-  /** Sent with enforce_nonce so a create retried after a crash returns the first DM. */
-  nonce: string;
-  at: number;
-  messageId?: string | undefined;
-}
-
-/** Delivery of the finished video (issue 5): the part that belongs to one channel. */
-export interface SubscriptionDelivery {
-  state: 'pending' | 'posted' | 'failed';
-  /** Nonce of the result message, with enforce_nonce, so a retried create returns the first. */
-  nonce: string;
-  resultMessageId?: string | undefined;
-  mode?: 'attached' | 'linked' | 'explained' | undefined;
-  postedAt?: number | undefined;
-  /** The progress message shows its final state with a link to the result. */
-  finalEditDone?: boolean | undefined;
-}
-
-export interface TaskRecord {
-  v: typeof RECORD_VERSION;
-  id: string;
-  /** `active` tasks are in the active index and are polled; the store keeps the two in step. */
-  state: 'active' | 'ended';
-  endReason?: EndReason | undefined;
-  /** The last snapshot read from the API. */
-  snapshot?: VideoSnapshot | undefined;
-  trackedAt: number;
-  lastChangeAt: number;
-  lastPolledAt?: number | undefined;
-  nextPollAt?: number | undefined;
-  /** Channels subscribed to this task, kept by the caller (the store keeps its own index too). */
-  channelIds: string[];
-  delivery?: TaskDelivery | undefined;
-}
-
-export interface SubscriptionRecord {
-  v: typeof RECORD_VERSION;
-  taskId: string;
-  channelId: string;
-  guildId?: string | undefined;
-  requesterId: string;
-  /** The progress message; undefined until posted. */
-  messageId?: string | undefined;
-  /** Sent with enforce_nonce so a create retried after a crash returns the first message. */
-  nonce: string;
-  messageCreatedAt?: number | undefined;
-  /** Users to DM when the task ends. */
-  notifyUserIds: string[];
-  /** Locale of the channel message (the guild's). */
-  locale: string;
-  requesterLocale: string;
-  /** `attachment_size_limit` from the interaction that started tracking. */
-  uploadLimitBytes?: number | undefined;
-  createdAt: number;
-  /** Hash of what people see, to skip edits that would change nothing. */
-  lastRenderedHash?: string | undefined;
-  state: SubscriptionState;
-  stoppedBy?: string | undefined;
-  delivery?: SubscriptionDelivery | undefined;
-}
+export {
+  END_REASONS,
+  RECORD_VERSION,
+  SUBSCRIPTION_STATES,
+  type DmDelivery,
+  type EndReason,
+  type SubscriptionDelivery,
+  type SubscriptionRecord,
+  type SubscriptionState,
+  type TaskDelivery,
+  type TaskRecord,
+} from '../domain/task-record.js';
 
 // ---- stored shapes ----
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from '@keyv/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTcpRelay, type TcpRelay } from '../../../testkit/net/net.js';
+import { createLeaseRedis } from '../../../src/cluster/redis-lease.js';
 import {
-  createLeaseRedis,
   createShardLease,
   leaseKey,
   leaseTimings,

@@ -1,0 +1,53 @@
+import type { Logger } from '../../ops/logger.js';
+
+export type BackendKind = 'sqlite' | 'redis' | 'memory';
+
+/**
+ * The few key-value operations the tracking store needs, over Keyv. Values are plain JSON; a stored
+ * value that is not readable JSON comes back as an {@link UnreadableValue} instead of throwing, so
+ * the store can move it aside. Backend failures (Redis down, SQLite locked) reject.
+ */
+export interface KeyValueBackend {
+  readonly kind: BackendKind;
+  get(key: string): Promise<unknown>;
+  getMany(keys: readonly string[]): Promise<unknown[]>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Rejects when the backend does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a stored value that could not be parsed looks like to the store. */
+export class UnreadableValue {
+  constructor(
+    readonly raw: string,
+    readonly reason: string,
+  ) {}
+}
+
+/** Raised when the backend cannot be reached; its message is safe to show on /healthz. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+export interface BackendOptions {
+  url: string;
+  namespace: string;
+  logger: Logger;
+  /** How long to wait for Redis at start and for a ping answer. */
+  connectTimeoutMs: number;
+}
+
+/** Rejects with `message` when `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

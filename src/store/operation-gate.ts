@@ -1,0 +1,35 @@
+/**
+ * Every public operation of the store goes through a gate, so that closing it can refuse new
+ * operations and wait for those in flight before the backend goes away.
+ */
+export interface OperationGate {
+  /** `work`, refused once the gate is closed and tracked while it runs. */
+  wrap<A extends unknown[], R>(work: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
+  /** Refuses new operations and resolves once those in flight have settled; true the first time only. */
+  close(): Promise<boolean>;
+}
+
+export function createOperationGate(closedMessage: string): OperationGate {
+  let closed = false;
+  const inFlight = new Set<Promise<unknown>>();
+  return {
+    wrap(work) {
+      return (...args) => {
+        if (closed) return Promise.reject(new Error(closedMessage));
+        const running = work(...args);
+        inFlight.add(running);
+        void running.then(
+          () => inFlight.delete(running),
+          () => inFlight.delete(running),
+        );
+        return running;
+      };
+    },
+    async close() {
+      if (closed) return false;
+      closed = true;
+      await Promise.allSettled([...inFlight]);
+      return true;
+    },
+  };
+}
