@@ -5,8 +5,8 @@
  */
 import { messageUrl, renderProgressMessage, type ProgressView } from '../../src/render/index.js';
 import { renderResultMessage } from '../../src/render/result.js';
-import type { ResultContent } from '../../src/services/delivery.js';
-import type { VideoSnapshot } from '../../src/services/video-api/types.js';
+import type { ResultContent } from '../../src/delivery/delivery.js';
+import type { VideoSnapshot } from '../../src/domain/video.js';
 import { BOT_AVATAR, VIDEO_POSTER } from './assets.js';
 import type { MarkupContext, ShownAuthor, ShownMessage } from './markup.js';
 

@@ -4,7 +4,7 @@
  */
 import { ButtonStyle, ComponentType } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { renderProgressMessage } from '../../src/render/index.js';
+import { renderProgressMessage } from '../../../src/render/index.js';
 import {
   embedMarkup,
   fieldColumns,
@@ -12,7 +12,7 @@ import {
   messageMarkup,
   type MarkupContext,
   type ShownMessage,
-} from '../../scripts/screenshots/markup.js';
+} from '../../../scripts/screenshots/markup.js';
 import { NOW, REQUESTER, snapshot, view } from '../render/fixtures.js';
 
 const CTX: MarkupContext = { now: NOW, users: { [REQUESTER]: 'alice' }, channels: {}, viewerId: REQUESTER };
