@@ -17,69 +17,20 @@ export interface KeyedMinHeap<K> {
   pop(): K | undefined;
 }
 
+/** The heap's storage: parallel arrays, no object per entry, which matters at 10,000 tasks. */
+interface HeapArrays<K> {
+  readonly keys: K[];
+  readonly priorities: number[];
+  /** When each entry was set, to break ties first come first out. */
+  readonly sequences: number[];
+  /** Where each key sits in the arrays. */
+  readonly positions: Map<K, number>;
+}
+
 export function createKeyedMinHeap<K>(): KeyedMinHeap<K> {
-  // Parallel arrays: no object per entry, which matters at 10,000 tasks.
-  const keys: K[] = [];
-  const priorities: number[] = [];
-  const sequences: number[] = [];
-  const positions = new Map<K, number>();
+  const heap: HeapArrays<K> = { keys: [], priorities: [], sequences: [], positions: new Map() };
+  const { keys, priorities, positions } = heap;
   let nextSequence = 0;
-
-  const less = (a: number, b: number): boolean =>
-    priorities[a]! < priorities[b]! || (priorities[a] === priorities[b] && sequences[a]! < sequences[b]!);
-
-  function swap(a: number, b: number): void {
-    const key = keys[a]!;
-    const priority = priorities[a]!;
-    const sequence = sequences[a]!;
-    keys[a] = keys[b]!;
-    priorities[a] = priorities[b]!;
-    sequences[a] = sequences[b]!;
-    keys[b] = key;
-    priorities[b] = priority;
-    sequences[b] = sequence;
-    positions.set(keys[a], a);
-    positions.set(keys[b], b);
-  }
-
-  function siftUp(index: number): void {
-    let child = index;
-    while (child > 0) {
-      const parent = (child - 1) >> 1;
-      if (!less(child, parent)) break;
-      swap(child, parent);
-      child = parent;
-    }
-  }
-
-  function siftDown(index: number): void {
-    let parent = index;
-    for (;;) {
-      const left = 2 * parent + 1;
-      const right = left + 1;
-      let smallest = parent;
-      if (left < keys.length && less(left, smallest)) smallest = left;
-      if (right < keys.length && less(right, smallest)) smallest = right;
-      if (smallest === parent) break;
-      swap(parent, smallest);
-      parent = smallest;
-    }
-  }
-
-  function removeAt(index: number): K {
-    const key = keys[index]!;
-    const last = keys.length - 1;
-    if (index !== last) swap(index, last);
-    keys.pop();
-    priorities.pop();
-    sequences.pop();
-    positions.delete(key);
-    if (index < keys.length) {
-      siftDown(index);
-      siftUp(index);
-    }
-    return key;
-  }
 
   return {
     get size() {
@@ -92,22 +43,84 @@ export function createKeyedMinHeap<K>(): KeyedMinHeap<K> {
     },
     set(key, priority) {
       const existing = positions.get(key);
-      if (existing !== undefined) removeAt(existing);
+      if (existing !== undefined) removeAt(heap, existing);
       const index = keys.length;
       keys.push(key);
       priorities.push(priority);
-      sequences.push(nextSequence++);
+      heap.sequences.push(nextSequence++);
       positions.set(key, index);
-      siftUp(index);
+      siftUp(heap, index);
     },
     delete(key) {
       const index = positions.get(key);
       if (index === undefined) return false;
-      removeAt(index);
+      removeAt(heap, index);
       return true;
     },
     peekKey: () => keys[0],
     peekPriority: () => (keys.length === 0 ? Infinity : priorities[0]!),
-    pop: () => (keys.length === 0 ? undefined : removeAt(0)),
+    pop: () => (keys.length === 0 ? undefined : removeAt(heap, 0)),
   };
+}
+
+function less<K>({ priorities, sequences }: HeapArrays<K>, a: number, b: number): boolean {
+  return (
+    priorities[a]! < priorities[b]! || (priorities[a] === priorities[b] && sequences[a]! < sequences[b]!)
+  );
+}
+
+function swap<K>({ keys, priorities, sequences, positions }: HeapArrays<K>, a: number, b: number): void {
+  const key = keys[a]!;
+  const priority = priorities[a]!;
+  const sequence = sequences[a]!;
+  keys[a] = keys[b]!;
+  priorities[a] = priorities[b]!;
+  sequences[a] = sequences[b]!;
+  keys[b] = key;
+  priorities[b] = priority;
+  sequences[b] = sequence;
+  positions.set(keys[a], a);
+  positions.set(keys[b], b);
+}
+
+function siftUp<K>(heap: HeapArrays<K>, index: number): void {
+  let child = index;
+  while (child > 0) {
+    const parent = (child - 1) >> 1;
+    if (!less(heap, child, parent)) break;
+    swap(heap, child, parent);
+    child = parent;
+  }
+}
+
+function siftDown<K>(heap: HeapArrays<K>, index: number): void {
+  const size = heap.keys.length;
+  let parent = index;
+  for (;;) {
+    const left = 2 * parent + 1;
+    const right = left + 1;
+    let smallest = parent;
+    if (left < size && less(heap, left, smallest)) smallest = left;
+    if (right < size && less(heap, right, smallest)) smallest = right;
+    if (smallest === parent) break;
+    swap(heap, parent, smallest);
+    parent = smallest;
+  }
+}
+
+/** Takes out the entry at `index` and restores the heap order around the one moved into its place. */
+function removeAt<K>(heap: HeapArrays<K>, index: number): K {
+  const { keys, priorities, sequences, positions } = heap;
+  const key = keys[index]!;
+  const last = keys.length - 1;
+  if (index !== last) swap(heap, index, last);
+  keys.pop();
+  priorities.pop();
+  sequences.pop();
+  positions.delete(key);
+  if (index < keys.length) {
+    siftDown(heap, index);
+    siftUp(heap, index);
+  }
+  return key;
 }
