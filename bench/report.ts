@@ -1,6 +1,6 @@
 /**
  * What a benchmark run prints and writes: the table (Markdown, both trackers side by side), the targets
- * of issue 7 with their verdicts, and an SVG chart of requests, latency and memory against N.
+ * (docs/performance.md#targets) with their verdicts, and an SVG chart of requests, latency and memory against N.
  */
 import type { RunResult } from './run-workload.js';
 
@@ -77,7 +77,7 @@ export function markdownTable(rows: readonly RowResult[]): string {
   return lines.join('\n');
 }
 
-/** The targets of issue 7, checked against the figures. */
+/** The targets (docs/performance.md#targets), checked against the figures. */
 export function checkTargets(rows: readonly RowResult[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const largest = rows.filter((row) => row.kind === 'steady').sort((a, b) => b.tasks - a.tasks)[0];

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the bot against the local Discord and the fake video API, and the naive reference
  * tracker through the same workloads, each in a process of its own on compressed time. Prints the table
- * and the targets of issue 7, writes bench/results/latest.json and bench/results/chart.svg.
+ * and the targets in docs/performance.md#targets, writes bench/results/latest.json and bench/results/chart.svg.
  *
  *   npm run bench                      every row (about 12 minutes on 2 cores)
  *   npm run bench -- --only burst-1000 some rows, by name

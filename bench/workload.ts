@@ -2,7 +2,7 @@
  * The benchmark's tasks: deterministic timelines (seeded) of what a new-api relay shows for each task.
  * Upstream a task waits in a queue, renders with steadily rising progress and completes (or, rarely,
  * fails) 2–10 minutes after it was created. The relay only refreshes each task every 15 s, at a phase of
- * its own and up to a second late, and stamps the refresh in `status_update_time` (video-api.md §2.1):
+ * its own and up to a second late, and stamps the refresh in `status_update_time` (docs/video-api.md#refresh-cadence-and-polling):
  * what a client can see changes only at those refreshes. All times are simulated epoch milliseconds.
  */
 

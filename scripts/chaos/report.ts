@@ -1,4 +1,4 @@
-/** The campaign's one table (Markdown, so it can be pasted into the README as it is). */
+/** The campaign's one table (Markdown, so it can be pasted into docs/reliability.md as it is). */
 import type { Accounting, Figures } from './accounting.js';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);

@@ -2,7 +2,7 @@ import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
 
 /**
  * What a failed Discord request means for us. Known error codes are outcomes to act on, not crashes
- * (discord.md §4): a deleted message stops updates, a lost channel drops the subscription, and so on.
+ * (docs/discord-limits.md#error-codes): a deleted message stops updates, a lost channel drops the subscription, and so on.
  */
 export type DiscordFailure =
   /** 10008: the message was deleted. */

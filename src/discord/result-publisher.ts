@@ -18,7 +18,7 @@ import type { DiscordPort } from './port.js';
 const MiB = 1024 * 1024;
 
 /**
- * Per-file upload limits by boost tier when the interaction gave none (discord.md §3: 10 MiB default;
+ * Per-file upload limits by boost tier when the interaction gave none (docs/discord-limits.md#upload-limits: 10 MiB default;
  * tiers 2 and 3 raise it), never above the 25 MiB request cap.
  */
 export function uploadLimitForTier(premiumTier: number | undefined): number {

@@ -1,5 +1,5 @@
 /**
- * Task ids are opaque (video-api.md §5.4): relays use `video_<hex>`, `task_<alnum>`, `sora-2:task_<ulid>`,
+ * Task ids are opaque (docs/video-api.md#task-ids): relays use `video_<hex>`, `task_<alnum>`, `sora-2:task_<ulid>`,
  * `sora-2-123456`… We accept every such form and refuse only what could not be one path segment, so an
  * id can never climb out of `/videos/{id}` or smuggle a query string.
  */

@@ -22,7 +22,7 @@ export type EndReason = (typeof END_REASONS)[number];
 export const SUBSCRIPTION_STATES = ['active', 'stopped', 'message_deleted', 'channel_lost'] as const;
 export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number];
 
-/** Delivery of the finished video (issue 5): task-wide part, so each step happens once. */
+/** Delivery of the finished video (docs/reliability.md#exactly-once-delivery): task-wide part, so each step happens once. */
 export interface TaskDelivery {
   /** Set when delivery begins: after a restart, finish it rather than start over. */
   startedAt?: number | undefined;
@@ -50,7 +50,7 @@ export interface DmDelivery {
   messageId?: string | undefined;
 }
 
-/** Delivery of the finished video (issue 5): the part that belongs to one channel. */
+/** Delivery of the finished video (docs/reliability.md#exactly-once-delivery): the part that belongs to one channel. */
 export interface SubscriptionDelivery {
   state: 'pending' | 'posted' | 'failed';
   /** Nonce of the result message, with enforce_nonce, so a retried create returns the first. */

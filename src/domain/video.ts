@@ -1,4 +1,4 @@
-/** The four states every dialect is folded into (video-api.md §5.1). */
+/** The four states every dialect is folded into (docs/video-api.md#task-statuses). */
 export type VideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 
 export const TERMINAL_STATUSES: ReadonlySet<VideoStatus> = new Set(['completed', 'failed']);
@@ -31,7 +31,7 @@ export interface VideoSnapshot {
   statusUpdatedAt: Date | undefined;
   queuePosition: number | undefined;
   estimatedWaitSeconds: number | undefined;
-  /** The API's own hint for the next poll (`openai-poll-after-ms` header, video-api.md §5.16), when sent. */
+  /** The API's own hint for the next poll (`openai-poll-after-ms` header, docs/video-api.md#refresh-cadence-and-polling), when sent. */
   pollAfterMs?: number | undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { clip } from './text.js';
 
-/** Discord's message and embed limits (discord.md §3); going over any of them is a 400. */
+/** Discord's message and embed limits (docs/discord-limits.md#message-and-embed-limits); going over any of them is a 400. */
 export const LIMITS = {
   content: 2000,
   embedTitle: 256,

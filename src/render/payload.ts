@@ -3,7 +3,7 @@ import type { APIAllowedMentions, APIEmbed, APIMessageTopLevelComponent } from '
 /**
  * A message body in Discord's API shape, ready for `POST /channels/{id}/messages`, a `PATCH` of it, or an
  * interaction reply. `allowed_mentions` is always present: user text never pings anyone, and an edit
- * without it would be parsed with Discord's defaults (discord.md §3).
+ * without it would be parsed with Discord's defaults (docs/discord-limits.md#allowed-mentions).
  */
 export interface MessagePayload {
   content?: string;

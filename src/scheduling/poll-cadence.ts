@@ -8,8 +8,7 @@ import type { PollDelayStrategy } from './poll-types.js';
 
 /**
  * "Poll when a change is due." Relays do not fetch a task upstream when asked: new-api refreshes each
- * task on its own 15-second beat and stamps the refresh in `status_update_time` (video-api.md §2.1,
- * §5.16), so a poll between two refreshes can only see what the last one saw. This learns each task's
+ * task on its own 15-second beat and stamps the refresh in `status_update_time` (docs/video-api.md#refresh-cadence-and-polling), so a poll between two refreshes can only see what the last one saw. This learns each task's
  * beat from the stamps it reads and aims every poll just after the next refresh: one poll per refresh
  * instead of several, and no refresh missed for long. While nothing people see changes (a task still
  * queued), every other refresh is enough.

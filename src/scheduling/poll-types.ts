@@ -13,7 +13,7 @@ export interface PollHistory {
 }
 
 /**
- * Picks the delay before a task's next poll after a successful one (issue 7's "poll when a change is due":
+ * Picks the delay before a task's next poll after a successful one ("poll when a change is due", docs/performance.md#poll-when-a-change-is-due:
  * the tracker can read the task's refresh cadence and `status_update_time` by id). Return undefined to keep
  * the adaptive interval. The result is clamped to [min, maxStrategyDelayMs] and used without jitter: a
  * strategy that aims at a due time spreads load by itself.

@@ -167,7 +167,7 @@ export const Limits = {
   autocompleteChoices: 25,
   /** Whole request body, files included (message.mdx "maximum request size"). */
   requestBytes: 25 * MiB,
-  /** Per-file limit without boosts; `premium_tier` 2 and 3 raise it (third-party figures, discord.md §3). */
+  /** Per-file limit without boosts; `premium_tier` 2 and 3 raise it (third-party figures, docs/discord-limits.md#upload-limits). */
   uploadBytesByPremiumTier: [10 * MiB, 10 * MiB, 50 * MiB, 100 * MiB] as const,
   dmUploadBytes: 10 * MiB,
   interactionDeadlineMs: 3000,

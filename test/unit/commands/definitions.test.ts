@@ -2,7 +2,7 @@ import { ApplicationCommandOptionType } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { soraCommandDefinitions, soraCommand } from '../../../src/discord/commands/definitions.js';
 
-/** Discord's naming rule for command and option names (discord.md §7). */
+/** Discord's naming rule for command and option names (docs/discord-limits.md#command-names-and-localisation). */
 const NAME = /^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$/u;
 
 interface Named {

@@ -56,7 +56,7 @@ export function embedText(embed: APIEmbed): string {
 }
 
 /**
- * Discord's documented limits (discord.md §3), written out here rather than taken from src so that a
+ * Discord's documented limits (docs/discord-limits.md#message-and-embed-limits), written out here rather than taken from src so that a
  * wrong constant in the renderer cannot make its own test pass.
  */
 export function expectWithinDiscordLimits(payload: { content?: string; embeds?: APIEmbed[] }): void {

@@ -19,7 +19,7 @@ import { snapshot as baseSnapshot } from '../render/fixtures.js';
 import { createManualClock, type ManualClock } from '../../../testkit/clock/manual-clock.js';
 
 /**
- * What keeps 10,000 tasks cheap (issue 7): a restart reads records in batches and aims each first poll,
+ * What keeps 10,000 tasks cheap (docs/performance.md#what-makes-the-difference): a restart reads records in batches and aims each first poll,
  * a poll that changes nothing reads nothing more, and a task whose end waits for Discord does not hold
  * its poll.
  */
