@@ -37,7 +37,11 @@ function functionName(node: ts.Node, sourceFile: ts.SourceFile): string {
     return node.name.getText(sourceFile);
   }
   const parent = node.parent;
-  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) {
+  if (
+    ts.isVariableDeclaration(parent) ||
+    ts.isPropertyAssignment(parent) ||
+    ts.isPropertyDeclaration(parent)
+  ) {
     return parent.name.getText(sourceFile);
   }
   if (ts.isConstructorDeclaration(node)) return 'constructor';
@@ -53,7 +57,8 @@ export function findLongFunctions(file: string, text: string, limit = MAX_FUNCTI
       const start = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line;
       const end = sourceFile.getLineAndCharacterOfPosition(node.getEnd()).line;
       const lines = end - start + 1;
-      if (lines > limit) findings.push({ file, name: functionName(node, sourceFile), line: start + 1, lines, limit });
+      if (lines > limit)
+        findings.push({ file, name: functionName(node, sourceFile), line: start + 1, lines, limit });
     }
     ts.forEachChild(node, visit);
   };
@@ -67,7 +72,8 @@ export function checkSizes(root: string): SizeFinding[] {
     const file = relative(root, path);
     const text = readFileSync(path, 'utf8');
     const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-    if (lines > MAX_FILE_LINES) findings.push({ file, name: undefined, line: 1, lines, limit: MAX_FILE_LINES });
+    if (lines > MAX_FILE_LINES)
+      findings.push({ file, name: undefined, line: 1, lines, limit: MAX_FILE_LINES });
     findings.push(...findLongFunctions(file, text));
   }
   return findings;
