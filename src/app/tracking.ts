@@ -77,6 +77,10 @@ function pollMetrics(shardMetrics: ShardMetrics): TrackerMetrics {
   };
 }
 
+/**
+ * Builds the tracking side of a shard: the edit pacer (its share of Discord's global budget), the poll
+ * cadence, the video API, delivery, the tracker and its poll scheduler, attached to each other.
+ */
 export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
   const { config, store, port, clock, random, logger } = deps;
   const intervals = pollIntervals(config);
@@ -93,15 +97,15 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     timer: deps.shardMetrics.apiRequestSeconds,
     observe: (taskId, snapshot) => cadence.observe(taskId, snapshot, clock.now()),
   });
-  const results = createResultPublisher({ port, pacer, logger, guildPremiumTier: deps.guildPremiumTier });
+  const delivery = createDelivery({
+    store,
+    videoApi,
+    clock,
+    logger: logger.child({ component: 'delivery' }),
+    publisher: createResultPublisher({ port, pacer, logger, guildPremiumTier: deps.guildPremiumTier }),
+  });
   const tracker = createTracker({
-    delivery: createDelivery({
-      store,
-      videoApi,
-      clock,
-      logger: logger.child({ component: 'delivery' }),
-      publisher: results,
-    }),
+    delivery,
     store,
     videoApi,
     publisher: createProgressPublisher({ port, pacer, clock, logger }),
