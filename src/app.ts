@@ -1,25 +1,21 @@
-import { Client, GatewayIntentBits, Options, RESTEvents, Routes, Status } from 'discord.js';
-import { soraCommandDefinitions } from './discord/commands/definitions.js';
-import { createButtonHandler } from './discord/commands/buttons.js';
-import { createSoraHandlers } from './discord/commands/sora.js';
+import type { Client } from 'discord.js';
+import { wireShardClient } from './app/client-wiring.js';
+import { createShardLifecycle } from './app/lifecycle.js';
+import { assembleTracking } from './app/tracking.js';
+import { shardNamespace, type ShardRef } from './cluster/shard-ref.js';
 import type { BotConfig } from './config.js';
-import { describeDiscordError, safeRoute } from './discord/errors.js';
-import { createInteractionRouter } from './discord/interactions.js';
+import { createDiscordClient, gatewayStatus, isGatewayReady } from './discord/client.js';
 import { createDiscordPort } from './discord/port.js';
-import { createProgressPublisher } from './discord/progress-publisher.js';
-import { createResultPublisher } from './discord/result-publisher.js';
-import { startOpsServer, type HealthCheck, type OpsServer, type ShardHealth } from './ops/http-server.js';
+import { shardChecks, type GatewayView } from './ops/health.js';
+import type { HealthCheck } from './ops/http-server.js';
 import type { Logger } from './ops/logger.js';
-import { createMetrics, type Metrics, type ShardMetrics } from './ops/metrics.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createSystemClock, type Clock } from './scheduling/clock.js';
-import { createDelivery } from './delivery/delivery.js';
-import { createEditPacer } from './discord/edit-pacer.js';
-import { createPollCadence } from './scheduling/poll-cadence.js';
-import { createPollScheduler, type PollScheduler } from './scheduling/poll-scheduler.js';
 import { createTrackingStore, type TrackingStore } from './store/index.js';
-import { createTracker, type Tracker } from './tracking/tracker.js';
-import { createVideoApiClient, type VideoApiClient } from './video-api/client.js';
-import { VideoApiError } from './video-api/errors.js';
+import type { Tracker } from './tracking/tracker.js';
+import type { VideoApiClient } from './video-api/client.js';
+
+export { discordBudgetPerShard, shardNamespace, type ShardRef } from './cluster/shard-ref.js';
 
 export interface AppOptions {
   config: BotConfig;
@@ -36,26 +32,6 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Serve /healthz and /metrics on `config.httpPort` (default true); a process running shards serves them once. */
   serveOps?: boolean;
-}
-
-export interface ShardRef {
-  id: number;
-  count: number;
-}
-
-/** Store namespace of a shard: shard 0 of 1 keeps the unsharded namespace, so existing stores resume. */
-export function shardNamespace(namespace: string, shard: ShardRef): string {
-  return shard.count === 1 ? namespace : `${namespace}:shard-${shard.id}-of-${shard.count}`;
-}
-
-/**
- * The share of Discord's global limit (50 requests/s per bot token, all processes together) one shard
- * may use: 45/s in all, split evenly between the shards.
- */
-export function discordBudgetPerShard(shardCount: number): { limit: number; windowMs: number } {
-  const total = 45;
-  if (total >= shardCount) return { limit: Math.floor(total / shardCount), windowMs: 1_000 };
-  return { limit: 1, windowMs: Math.ceil((1_000 * shardCount) / total) };
 }
 
 export interface App {
@@ -77,7 +53,7 @@ export interface App {
 }
 
 /**
- * Wires every part of the bot together explicitly; nothing here is global, so tests can build many.
+ * Wires every part of one shard together explicitly; nothing here is global, so tests can build many.
  * Opens the store; `start()` then connects to Discord and resumes tracked tasks.
  */
 export async function createApp(options: AppOptions): Promise<App> {
@@ -86,94 +62,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Every line from this shard says which one it is.
   const logger = options.logger.child({ shard: shard.id });
   const clock = options.clock ?? createSystemClock();
-  const random = options.random ?? Math.random;
   // The gauge reads the scheduler when scraped; the scheduler exists by the time anyone scrapes.
   let trackedNow = () => 0;
   const metrics = options.metrics ?? createMetrics();
-  const shardMetrics: ShardMetrics = metrics.forShard(shard.id, { tasksTracked: () => trackedNow() });
+  const shardMetrics = metrics.forShard(shard.id, { tasksTracked: () => trackedNow() });
 
-  const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
-    // One gateway connection: this shard's guilds (and, on shard 0, DMs). Explicit, so the SHARDS and
-    // SHARD_COUNT that discord.js's ShardingManager sets never disagree with the configuration.
-    shards: [shard.id],
-    shardCount: shard.count,
-    rest: { api: config.discordApiUrl, timeout: 60_000 },
-    // Nothing the bot sends may ping anyone unless a payload says so explicitly.
-    allowedMentions: { parse: [] },
-    enforceNonce: true,
-    // The bot edits messages by id and never reads them back: caching messages only costs memory.
-    makeCache: Options.cacheWithLimits({
-      ...Options.DefaultMakeCacheSettings,
-      MessageManager: 0,
-      PresenceManager: 0,
-      ReactionManager: 0,
-      ThreadMemberManager: 0,
-    }),
-  });
-
-  // Learns each task's refresh beat from what the API answers, to poll just after the next refresh.
-  // While Discord is backlogged it may leave a task up to twice POLL_MAX_INTERVAL_MS between polls.
-  const backloggedMaxIntervalMs = 2 * config.pollMaxIntervalMs;
-  const cadence = createPollCadence({
-    clock,
-    backlogMs: () => pacer.backlogMs(),
-    intervalMs: {
-      min: config.pollIntervalMs,
-      max: config.pollMaxIntervalMs,
-      backloggedMax: backloggedMaxIntervalMs,
-    },
-  });
-
-  const instrumentedApi = (api: VideoApiClient): VideoApiClient => ({
-    async getVideo(id, opts) {
-      const end = shardMetrics.apiRequestSeconds.startTimer({ operation: 'get_video' });
-      try {
-        const snapshot = await api.getVideo(id, opts);
-        end({ outcome: 'ok' });
-        cadence.observe(id, snapshot, clock.now());
-        return snapshot;
-      } catch (error) {
-        end({ outcome: error instanceof VideoApiError ? error.kind : 'error' });
-        throw error;
-      }
-    },
-    async downloadVideo(id, opts) {
-      const end = shardMetrics.apiRequestSeconds.startTimer({ operation: 'download' });
-      try {
-        const result = await api.downloadVideo(id, opts);
-        end({ outcome: result.kind });
-        return result;
-      } catch (error) {
-        end({ outcome: error instanceof VideoApiError ? error.kind : 'error' });
-        throw error;
-      }
-    },
-    // A client handed in is shared with other shards: its owner closes it.
-    close: () => (options.videoApi ? Promise.resolve() : api.close()),
-  });
-
-  const videoApi = instrumentedApi(
-    options.videoApi ??
-      createVideoApiClient({
-        baseUrl: config.baseUrl,
-        apiKey: config.apiKey,
-        logger: logger.child({ component: 'video-api' }),
-        maxInFlight: config.maxInFlight,
-        timeoutMs: config.timeoutMs,
-        clock,
-        random,
-      }),
-  );
-
-  const port = createDiscordPort(client.rest);
-  const pacer = createEditPacer({
-    clock,
-    logger: logger.child({ component: 'edit-pacer' }),
-    global: discordBudgetPerShard(shard.count),
-  });
-  const publisher = createProgressPublisher({ port, pacer, clock, logger });
-
+  const client = createDiscordClient({ shard, apiUrl: config.discordApiUrl });
   const store =
     options.store ??
     (await createTrackingStore({
@@ -181,158 +75,43 @@ export async function createApp(options: AppOptions): Promise<App> {
       namespace: shardNamespace(config.storeNamespace, shard),
       logger: logger.child({ component: 'store' }),
     }));
-
-  const delivery = createDelivery({
+  const tracking = assembleTracking({
+    config,
+    shard,
     store,
-    videoApi,
-    clock,
-    logger: logger.child({ component: 'delivery' }),
-    publisher: createResultPublisher({
-      port,
-      pacer,
-      logger,
-      guildPremiumTier: (guildId) => client.guilds.cache.get(guildId)?.premiumTier,
-    }),
-  });
-
-  const tracker = createTracker({
-    delivery,
-    store,
-    videoApi,
-    publisher,
+    shardMetrics,
     clock,
     logger,
-    random,
-    limits: {
-      maxTasksPerUser: config.maxTasksPerUser,
-      maxTasksPerGuild: config.maxTasksPerGuild,
-      idleTimeoutMs: config.taskIdleTimeoutMs,
-      maxAgeMs: config.taskMaxAgeMs,
-      resumeSpreadMs: config.pollIntervalMs,
-      refreshCooldownMs: 5_000,
-      deliveryGiveUpMs: 60 * 60_000,
-    },
-    firstPollAt: (task, now) => cadence.firstPollAt(task.id, task.snapshot, now),
-    metrics: {
-      pollFinished(outcome, seconds) {
-        shardMetrics.polls.inc({ outcome });
-        shardMetrics.pollSeconds.observe(seconds);
-      },
-    },
+    port: createDiscordPort(client.rest),
+    guildPremiumTier: (guildId) => client.guilds.cache.get(guildId)?.premiumTier,
+    sharedVideoApi: options.videoApi,
+    random: options.random ?? Math.random,
   });
-
-  const scheduler: PollScheduler = createPollScheduler({
-    clock,
-    logger: logger.child({ component: 'poll-scheduler' }),
-    minIntervalMs: config.pollIntervalMs,
-    maxIntervalMs: config.pollMaxIntervalMs,
-    maxStrategyDelayMs: backloggedMaxIntervalMs,
-    maxInFlight: config.maxInFlight,
-    jitterRatio: 0.1,
-    random,
-    nextDelay: cadence.nextDelay,
-    forget: (taskId) => cadence.forget(taskId),
-    poll: (taskId, signal, release) => tracker.poll(taskId, signal, release),
-  });
-  tracker.attach(scheduler);
+  const { tracker, scheduler } = tracking;
   trackedNow = () => scheduler.size;
 
-  let accepting = true;
-  const handlers = {
-    ...createSoraHandlers({ tracker, clock, logger }),
-    button: createButtonHandler({ tracker, clock, logger }),
-  };
-  const route = createInteractionRouter({ handlers, logger });
-  client.on('interactionCreate', (interaction) => {
-    if (!accepting) return;
-    void route(interaction);
+  const gateway: GatewayView = { ready: () => isGatewayReady(client), status: () => gatewayStatus(client) };
+  const checks = shardChecks({ gateway, store });
+  const serveOps = config.httpPort !== 0 && options.serveOps !== false;
+  const lifecycle = createShardLifecycle({
+    parts: { ...tracking, client, store },
+    discordToken: config.discordToken,
+    health: { id: shard.id, gateway, checks, activeTasks: () => scheduler.size },
+    ops: serveOps ? { port: config.httpPort, registry: metrics.registry } : undefined,
+    detachMetrics: () => shardMetrics.detach(),
+    clock,
+    logger,
   });
-
-  client.rest.on(RESTEvents.Response, (request, response) => {
-    shardMetrics.discordRequests.inc({
-      method: request.method,
-      route: request.route,
-      status: String(response.status),
-    });
+  wireShardClient(client, {
+    tracker,
+    scheduler,
+    shardMetrics,
+    // Commands are global to the application: one shard registers them for all.
+    registerCommands: config.registerCommands && shard.id === 0,
+    accepting: () => lifecycle.accepting(),
+    clock,
+    logger,
   });
-  client.rest.on(RESTEvents.RateLimited, (info) => {
-    shardMetrics.rateLimitWaits.inc({ scope: info.scope });
-    shardMetrics.rateLimitWaitSeconds.inc({ scope: info.scope }, info.timeToReset / 1000);
-    logger.debug(
-      { route: safeRoute(info.route), scope: info.scope, waitMs: info.timeToReset },
-      'discord rate limit',
-    );
-  });
-  client.on('error', (error) => logger.error({ err: error }, 'discord client error'));
-  client.on('warn', (message) => logger.warn({ message }, 'discord client warning'));
-  client.on('shardDisconnect', (event, shardId) =>
-    logger.warn({ shardId, code: event.code }, 'gateway disconnected'),
-  );
-  client.on('shardResume', (shardId) => logger.info({ shardId }, 'gateway resumed'));
-
-  let ops: OpsServer | undefined;
-  let resumed = false;
-
-  async function registerCommands(): Promise<void> {
-    const applicationId = client.application?.id;
-    if (!applicationId) return;
-    await client.rest.put(Routes.applicationCommands(applicationId), { body: soraCommandDefinitions });
-    logger.info({ commands: soraCommandDefinitions.length }, 'slash commands registered globally');
-  }
-
-  client.on('clientReady', () => {
-    logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
-    if (resumed) return;
-    resumed = true;
-    void (async () => {
-      try {
-        // Commands are global to the application: one shard registers them for all.
-        if (config.registerCommands && shard.id === 0) await registerCommands();
-      } catch (error) {
-        logger.error({ ...describeDiscordError(error) }, 'could not register slash commands');
-      }
-      // The store may be down at start (Redis restarting): keep trying, nothing is polled until it answers.
-      for (let attempt = 0; accepting; attempt += 1) {
-        try {
-          // Polling starts at once: tasks resumed first are polled while the rest is still being resumed.
-          scheduler.start();
-          await tracker.resume(scheduler);
-          return;
-        } catch (error) {
-          const retryInMs = Math.min(30_000, 1_000 * 2 ** attempt);
-          logger.error({ err: error, retryInMs }, 'could not resume tracked tasks; retrying');
-          await clock.sleep(retryInMs);
-        }
-      }
-    })();
-  });
-
-  const checks: HealthCheck[] = [
-    {
-      name: 'gateway',
-      check: () =>
-        Promise.resolve(
-          client.ws.status === Status.Ready ? undefined : `not connected (${Status[client.ws.status]})`,
-        ),
-    },
-    {
-      name: 'store',
-      check: async () => {
-        await store.ping();
-        return undefined;
-      },
-    },
-  ];
-  let started = false;
-  const gatewayStatus = () => Status[client.ws.status] ?? String(client.ws.status);
-  const health: ShardHealth = {
-    id: shard.id,
-    state: () => (!started ? 'stopped' : client.ws.status === Status.Ready ? 'running' : 'starting'),
-    gateway: gatewayStatus,
-    activeTasks: () => scheduler.size,
-    leaseHolder: () => undefined,
-    checks: () => checks,
-  };
 
   return {
     client,
@@ -340,36 +119,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     shard,
     metrics,
     checks,
-    gatewayStatus,
+    gatewayStatus: () => gatewayStatus(client),
     activeTasks: () => scheduler.size,
     get opsPort() {
-      return ops?.port;
+      return lifecycle.opsPort;
     },
-    async start() {
-      started = true;
-      if (config.httpPort !== 0 && options.serveOps !== false) {
-        ops = await startOpsServer({
-          port: config.httpPort,
-          registry: metrics.registry,
-          logger,
-          shards: () => [health],
-        });
-      }
-      await client.login(config.discordToken);
-    },
-    async stop({ graceMs = 10_000 } = {}) {
-      accepting = false;
-      const deadline = clock.now() + graceMs;
-      await scheduler.stop({ graceMs: Math.max(0, graceMs - 2_000) });
-      // Let message writes already started land and be recorded, within what is left of the grace.
-      await Promise.race([tracker.settled(), clock.sleep(Math.max(0, deadline - clock.now()))]);
-      await pacer.stop();
-      await client.destroy();
-      await ops?.close();
-      await videoApi.close();
-      await store.close();
-      shardMetrics.detach();
-      logger.info('stopped');
-    },
+    start: () => lifecycle.start(),
+    stop: (stopOptions) => lifecycle.stop(stopOptions),
   };
 }

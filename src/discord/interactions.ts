@@ -3,6 +3,7 @@ import {
   type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
+  type Client,
   type Interaction,
   type RepliableInteraction,
 } from 'discord.js';
@@ -49,6 +50,18 @@ export function createInteractionRouter(options: {
       if (interaction.isRepliable()) await answerWithError(interaction, logger, context);
     }
   };
+}
+
+/** Routes every interaction the client receives while `accepting()`; once the shard stops, none. */
+export function listenForInteractions(
+  client: Client,
+  options: { handlers: InteractionHandlers; logger: Logger; accepting: () => boolean },
+): void {
+  const route = createInteractionRouter(options);
+  client.on('interactionCreate', (interaction) => {
+    if (!options.accepting()) return;
+    void route(interaction);
+  });
 }
 
 async function answerWithError(

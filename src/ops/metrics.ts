@@ -25,11 +25,11 @@ export interface ShardMetrics {
   detach(): void;
 }
 
-export function createMetrics(): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sora_tracker_' });
-  const trackedSources = new Map<number, () => number>();
+/** Where `sora_tracker_tasks_tracked` reads each shard's count when scraped. */
+type TrackedSources = Map<number, () => number>;
 
+/** The process-wide gauges: tasks polled per shard (read when scraped), and which shards run here. */
+function registerShardGauges(registry: Registry, trackedSources: TrackedSources) {
   new Gauge({
     name: 'sora_tracker_tasks_tracked',
     help: 'Tasks currently being polled, per shard',
@@ -40,75 +40,96 @@ export function createMetrics(): Metrics {
       for (const [shard, source] of trackedSources) this.set({ shard: String(shard) }, source());
     },
   });
-  const shardRunning = new Gauge({
+  return new Gauge({
     name: 'sora_tracker_shard_running',
     help: 'Whether this process runs the shard (1) or waits for its lease (0)',
     labelNames: ['shard'],
     registers: [registry],
   });
-  const polls = new Counter({
-    name: 'sora_tracker_polls_total',
-    help: 'Polls of tracked tasks by outcome (changed, unchanged, terminal, error)',
-    labelNames: ['shard', 'outcome'],
-    registers: [registry],
-  });
-  const pollSeconds = new Histogram({
-    name: 'sora_tracker_poll_duration_seconds',
-    help: 'Time for one poll: API request, store update and fan-out',
-    labelNames: ['shard'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const apiRequestSeconds = new Histogram({
-    name: 'sora_tracker_api_request_duration_seconds',
-    help: 'Video API latency by operation and outcome',
-    labelNames: ['shard', 'operation', 'outcome'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  });
-  const discordRequests = new Counter({
-    name: 'sora_tracker_discord_requests_total',
-    help: 'Discord REST requests by method, route and HTTP status',
-    labelNames: ['shard', 'method', 'route', 'status'],
-    registers: [registry],
-  });
-  const rateLimitWaits = new Counter({
-    name: 'sora_tracker_discord_rate_limit_waits_total',
-    help: 'Times a Discord request waited for a rate limit',
-    labelNames: ['shard', 'scope'],
-    registers: [registry],
-  });
-  const rateLimitWaitSeconds = new Counter({
-    name: 'sora_tracker_discord_rate_limit_wait_seconds_total',
-    help: 'Seconds spent waiting for Discord rate limits',
-    labelNames: ['shard', 'scope'],
-    registers: [registry],
-  });
+}
 
+/** The counters and histograms of the work of shards, each with a `shard` label. */
+function registerWorkMetrics(registry: Registry) {
+  return {
+    polls: new Counter({
+      name: 'sora_tracker_polls_total',
+      help: 'Polls of tracked tasks by outcome (changed, unchanged, terminal, error)',
+      labelNames: ['shard', 'outcome'],
+      registers: [registry],
+    }),
+    pollSeconds: new Histogram({
+      name: 'sora_tracker_poll_duration_seconds',
+      help: 'Time for one poll: API request, store update and fan-out',
+      labelNames: ['shard'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    apiRequestSeconds: new Histogram({
+      name: 'sora_tracker_api_request_duration_seconds',
+      help: 'Video API latency by operation and outcome',
+      labelNames: ['shard', 'operation', 'outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    discordRequests: new Counter({
+      name: 'sora_tracker_discord_requests_total',
+      help: 'Discord REST requests by method, route and HTTP status',
+      labelNames: ['shard', 'method', 'route', 'status'],
+      registers: [registry],
+    }),
+    rateLimitWaits: new Counter({
+      name: 'sora_tracker_discord_rate_limit_waits_total',
+      help: 'Times a Discord request waited for a rate limit',
+      labelNames: ['shard', 'scope'],
+      registers: [registry],
+    }),
+    rateLimitWaitSeconds: new Counter({
+      name: 'sora_tracker_discord_rate_limit_wait_seconds_total',
+      help: 'Seconds spent waiting for Discord rate limits',
+      labelNames: ['shard', 'scope'],
+      registers: [registry],
+    }),
+  };
+}
+
+type WorkMetrics = ReturnType<typeof registerWorkMetrics>;
+
+/** The work metrics as one shard records them: every observation labelled `shard="<id>"`. */
+function labelledForShard(work: WorkMetrics, shard: string): Omit<ShardMetrics, 'detach'> {
+  return {
+    polls: { inc: (labels) => work.polls.inc({ shard, ...labels }) },
+    pollSeconds: { observe: (seconds) => work.pollSeconds.observe({ shard }, seconds) },
+    apiRequestSeconds: {
+      startTimer(labels) {
+        const end = work.apiRequestSeconds.startTimer({ shard, ...labels });
+        return (more) => {
+          end(more);
+        };
+      },
+    },
+    discordRequests: { inc: (labels) => work.discordRequests.inc({ shard, ...labels }) },
+    rateLimitWaits: { inc: (labels) => work.rateLimitWaits.inc({ shard, ...labels }) },
+    rateLimitWaitSeconds: {
+      inc: (labels, seconds) => work.rateLimitWaitSeconds.inc({ shard, ...labels }, seconds),
+    },
+  };
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sora_tracker_' });
+  const trackedSources: TrackedSources = new Map();
+  const shardRunning = registerShardGauges(registry, trackedSources);
+  const work = registerWorkMetrics(registry);
   return {
     registry,
     setShardRunning(shardId, running) {
       shardRunning.set({ shard: String(shardId) }, running ? 1 : 0);
     },
     forShard(shardId, sources) {
-      const shard = String(shardId);
       trackedSources.set(shardId, sources.tasksTracked);
       return {
-        polls: { inc: (labels) => polls.inc({ shard, ...labels }) },
-        pollSeconds: { observe: (seconds) => pollSeconds.observe({ shard }, seconds) },
-        apiRequestSeconds: {
-          startTimer(labels) {
-            const end = apiRequestSeconds.startTimer({ shard, ...labels });
-            return (more) => {
-              end(more);
-            };
-          },
-        },
-        discordRequests: { inc: (labels) => discordRequests.inc({ shard, ...labels }) },
-        rateLimitWaits: { inc: (labels) => rateLimitWaits.inc({ shard, ...labels }) },
-        rateLimitWaitSeconds: {
-          inc: (labels, seconds) => rateLimitWaitSeconds.inc({ shard, ...labels }, seconds),
-        },
+        ...labelledForShard(work, String(shardId)),
         detach() {
           if (trackedSources.get(shardId) === sources.tasksTracked) trackedSources.delete(shardId);
         },

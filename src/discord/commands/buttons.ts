@@ -1,17 +1,10 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
-import { createTranslator, type Translator } from '../../i18n/index.js';
+import { createTranslator } from '../../i18n/index.js';
 import type { Logger } from '../../ops/logger.js';
-import {
-  clip,
-  decodeButtonId,
-  discordTimestamp,
-  inlineCode,
-  refersTo,
-  userMention,
-  type ButtonTaskRef,
-} from '../../render/index.js';
+import { clip, decodeButtonId, refersTo, type ButtonTaskRef } from '../../render/index.js';
 import type { Clock } from '../../scheduling/clock.js';
 import type { Tracker } from '../../tracking/tracker.js';
+import { BUTTON_ACTION_HANDLERS } from './buttons/actions.js';
 
 /**
  * Presses on the progress message's buttons: decode the `custom_id`, call the tracker, tell the presser
@@ -19,8 +12,16 @@ import type { Tracker } from '../../tracking/tracker.js';
  * only what the progress message shows.
  */
 
-/** Task ids in answers: enough to recognise. */
-const TASK_ID_BUDGET = 200;
+/** The id of the tracked task a button names in this channel, if it is still tracked there. */
+export async function trackedTaskId(
+  tracker: Pick<Tracker, 'subscription' | 'listChannel'>,
+  ref: ButtonTaskRef,
+  channelId: string,
+): Promise<string | undefined> {
+  if (ref.kind === 'id') return (await tracker.subscription(ref.taskId, channelId)) ? ref.taskId : undefined;
+  const entries = await tracker.listChannel(channelId);
+  return entries.find((entry) => refersTo(ref, entry.subscription.taskId))?.subscription.taskId;
+}
 
 export function createButtonHandler(options: {
   tracker: Tracker;
@@ -28,55 +29,6 @@ export function createButtonHandler(options: {
   logger: Logger;
 }): (interaction: ButtonInteraction) => Promise<void> {
   const { tracker, logger } = options;
-
-  /** The id of the tracked task a button names in this channel, if it is still tracked there. */
-  async function trackedTaskId(ref: ButtonTaskRef, channelId: string): Promise<string | undefined> {
-    if (ref.kind === 'id')
-      return (await tracker.subscription(ref.taskId, channelId)) ? ref.taskId : undefined;
-    const entries = await tracker.listChannel(channelId);
-    return entries.find((entry) => refersTo(ref, entry.subscription.taskId))?.subscription.taskId;
-  }
-
-  async function refresh(tr: Translator, taskId: string, channelId: string): Promise<string> {
-    const result = await tracker.refresh(taskId, channelId);
-    switch (result.kind) {
-      case 'refreshed':
-        // No outcome: the poll failed (API down, rate limited); the schedule keeps trying by itself.
-        return tr(result.outcome === undefined ? 'button.refreshFailed' : 'button.refreshed');
-      case 'too_soon':
-        // Rounded up, so the time shown is never before a press would be accepted.
-        return tr('button.refreshTooSoon', {
-          time: discordTimestamp(Math.ceil(result.retryAt / 1000) * 1000),
-        });
-      case 'not_tracked':
-        return tr('button.notTracked');
-    }
-  }
-
-  async function notify(tr: Translator, taskId: string, interaction: ButtonInteraction): Promise<string> {
-    const result = await tracker.setNotify(taskId, interaction.channelId, interaction.user.id);
-    switch (result.kind) {
-      case 'on':
-        return tr('button.notifyOn');
-      case 'off':
-        return tr('button.notifyOff');
-      case 'not_tracked':
-        return tr('button.notTracked');
-    }
-  }
-
-  async function stop(tr: Translator, taskId: string, interaction: ButtonInteraction): Promise<string> {
-    const { channelId, user } = interaction;
-    const subscription = await tracker.subscription(taskId, channelId);
-    if (!subscription) return tr('button.notTracked');
-    const allowed =
-      user.id === subscription.requesterId || interaction.memberPermissions?.has('ManageMessages') === true;
-    if (!allowed) return tr('button.stopRefused', { user: userMention(subscription.requesterId) });
-    const result = await tracker.untrack(taskId, channelId, user.id);
-    if (result.kind !== 'untracked') return tr('button.notTracked');
-    return tr('button.stopped', { taskId: inlineCode(taskId, TASK_ID_BUDGET) });
-  }
-
   return async (interaction) => {
     const tr = createTranslator(interaction.locale);
     const button = decodeButtonId(interaction.customId);
@@ -93,33 +45,21 @@ export function createButtonHandler(options: {
     // Answer within Discord's 3 s first: the work below reads the store and may poll the video API.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
 
-    const { channelId } = interaction;
-    const taskId = await trackedTaskId(button.task, channelId);
-    let content: string;
-    if (taskId === undefined) {
-      content = tr('button.notTracked');
-    } else {
-      switch (button.action) {
-        case 'refresh':
-          content = await refresh(tr, taskId, channelId);
-          break;
-        case 'notify':
-          content = await notify(tr, taskId, interaction);
-          break;
-        case 'stop':
-          content = await stop(tr, taskId, interaction);
-          break;
-      }
-    }
+    const { channelId, user } = interaction;
+    const taskId = await trackedTaskId(tracker, button.task, channelId);
+    const content =
+      taskId === undefined
+        ? tr('button.notTracked')
+        : await BUTTON_ACTION_HANDLERS[button.action](tracker, tr, {
+            taskId,
+            channelId,
+            userId: user.id,
+            canManageMessages: () => interaction.memberPermissions?.has('ManageMessages') === true,
+          });
     logger.info(
-      { action: button.action, taskId, channelId, guildId: interaction.guildId, userId: interaction.user.id },
+      { action: button.action, taskId, channelId, guildId: interaction.guildId, userId: user.id },
       'button pressed',
     );
-    await interaction.editReply({
-      content,
-      embeds: [],
-      components: [],
-      allowedMentions: { parse: [] },
-    });
+    await interaction.editReply({ content, embeds: [], components: [], allowedMentions: { parse: [] } });
   };
 }

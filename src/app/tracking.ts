@@ -1,0 +1,146 @@
+import { discordBudgetPerShard, type ShardRef } from '../cluster/shard-ref.js';
+import type { BotConfig } from '../config.js';
+import { createDelivery } from '../delivery/delivery.js';
+import { createEditPacer, type EditPacer } from '../discord/edit-pacer.js';
+import type { DiscordPort } from '../discord/port.js';
+import { createProgressPublisher } from '../discord/progress-publisher.js';
+import { createResultPublisher } from '../discord/result-publisher.js';
+import type { Logger } from '../ops/logger.js';
+import type { ShardMetrics } from '../ops/metrics.js';
+import type { Clock } from '../scheduling/clock.js';
+import { createPollCadence, type PollCadenceOptions } from '../scheduling/poll-cadence.js';
+import { createPollScheduler, type PollScheduler } from '../scheduling/poll-scheduler.js';
+import type { TrackingStore } from '../store/index.js';
+import {
+  createTracker,
+  type Tracker,
+  type TrackerMetrics,
+  type TrackerOptions,
+} from '../tracking/tracker.js';
+import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
+import { shardVideoApi } from './video-api.js';
+
+/** The tracking side of one shard, wired together: what polls, what writes to Discord, what delivers. */
+export interface ShardTracking {
+  tracker: Tracker;
+  scheduler: PollScheduler;
+  pacer: EditPacer;
+  videoApi: VideoApiClient;
+}
+
+export interface ShardTrackingDeps {
+  config: BotConfig;
+  shard: ShardRef;
+  store: TrackingStore;
+  port: DiscordPort;
+  /** The boost tier of a guild, from the gateway's cache: it sets the upload limit of a result. */
+  guildPremiumTier: (guildId: string) => number | undefined;
+  /** The process's video API client, shared by its shards; default one of the shard's own. */
+  sharedVideoApi: VideoApiClient | undefined;
+  shardMetrics: ShardMetrics;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+}
+
+type PollIntervals = NonNullable<PollCadenceOptions['intervalMs']>;
+
+/** Gaps between polls; while Discord is backlogged a task may wait up to twice POLL_MAX_INTERVAL_MS. */
+export function pollIntervals(
+  config: Pick<BotConfig, 'pollIntervalMs' | 'pollMaxIntervalMs'>,
+): PollIntervals {
+  return {
+    min: config.pollIntervalMs,
+    max: config.pollMaxIntervalMs,
+    backloggedMax: 2 * config.pollMaxIntervalMs,
+  };
+}
+
+export function trackerLimits(config: BotConfig): TrackerOptions['limits'] {
+  return {
+    maxTasksPerUser: config.maxTasksPerUser,
+    maxTasksPerGuild: config.maxTasksPerGuild,
+    idleTimeoutMs: config.taskIdleTimeoutMs,
+    maxAgeMs: config.taskMaxAgeMs,
+    resumeSpreadMs: config.pollIntervalMs,
+    refreshCooldownMs: 5_000,
+    deliveryGiveUpMs: 60 * 60_000,
+  };
+}
+
+function pollMetrics(shardMetrics: ShardMetrics): TrackerMetrics {
+  return {
+    pollFinished(outcome, seconds) {
+      shardMetrics.polls.inc({ outcome });
+      shardMetrics.pollSeconds.observe(seconds);
+    },
+  };
+}
+
+/**
+ * Builds the tracking side of a shard: the edit pacer (its share of Discord's global budget), the poll
+ * cadence, the video API, delivery, the tracker and its poll scheduler, attached to each other.
+ */
+export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
+  const { config, store, port, clock, random, logger } = deps;
+  const intervals = pollIntervals(config);
+  const pacer = createEditPacer({
+    clock,
+    logger: logger.child({ component: 'edit-pacer' }),
+    global: discordBudgetPerShard(deps.shard.count),
+  });
+  // Learns each task's refresh beat from what the API answers, to poll just after the next refresh.
+  const cadence = createPollCadence({ clock, backlogMs: () => pacer.backlogMs(), intervalMs: intervals });
+  const videoApi = shardVideoApi({
+    shared: deps.sharedVideoApi,
+    createOwn: () => ownVideoApi(config, clock, random, logger),
+    timer: deps.shardMetrics.apiRequestSeconds,
+    observe: (taskId, snapshot) => cadence.observe(taskId, snapshot, clock.now()),
+  });
+  const delivery = createDelivery({
+    store,
+    videoApi,
+    clock,
+    logger: logger.child({ component: 'delivery' }),
+    publisher: createResultPublisher({ port, pacer, logger, guildPremiumTier: deps.guildPremiumTier }),
+  });
+  const tracker = createTracker({
+    delivery,
+    store,
+    videoApi,
+    publisher: createProgressPublisher({ port, pacer, clock, logger }),
+    clock,
+    logger,
+    random,
+    limits: trackerLimits(config),
+    firstPollAt: (task, now) => cadence.firstPollAt(task.id, task.snapshot, now),
+    metrics: pollMetrics(deps.shardMetrics),
+  });
+  const scheduler = createPollScheduler({
+    clock,
+    logger: logger.child({ component: 'poll-scheduler' }),
+    minIntervalMs: intervals.min,
+    maxIntervalMs: intervals.max,
+    maxStrategyDelayMs: intervals.backloggedMax,
+    maxInFlight: config.maxInFlight,
+    jitterRatio: 0.1,
+    random,
+    nextDelay: cadence.nextDelay,
+    forget: (taskId) => cadence.forget(taskId),
+    poll: (taskId, signal, release) => tracker.poll(taskId, signal, release),
+  });
+  tracker.attach(scheduler);
+  return { tracker, scheduler, pacer, videoApi };
+}
+
+function ownVideoApi(config: BotConfig, clock: Clock, random: () => number, logger: Logger): VideoApiClient {
+  return createVideoApiClient({
+    baseUrl: config.baseUrl,
+    apiKey: config.apiKey,
+    logger: logger.child({ component: 'video-api' }),
+    maxInFlight: config.maxInFlight,
+    timeoutMs: config.timeoutMs,
+    clock,
+    random,
+  });
+}
