@@ -31,6 +31,7 @@
  *   currentState(id); rampSteps(durationMs) builds a queued → running → done timeline. A step may also
  *   be `{ atMs, body }`, served verbatim (the seed fixtures byte for byte).
  * - unknown ids: `notFound` option picks OpenAI 404, new-api 400 `task_not_exist` or GSA 404.
+ * - `strictHeaders`: 422 without the headers the relay documents require, 403 on the CDN with them.
  * - faults: addFault({ route, taskId?, times?, fault }), setFault(rule | undefined), clearFaults();
  *   faults: any status (429 + Retry-After, 5xx, 4xx bodies), stall, stall-body, malformed-json,
  *   truncate, reset.
@@ -57,6 +58,7 @@ import {
   type ScriptedStatus,
   type TaskState,
 } from './dialects.js';
+import { strictHeaderRefusal } from './strict-headers.js';
 import { CHUNK_BYTES, videoChunk } from './video-bytes.js';
 
 export type { Dialect, NotFoundStyle, ScriptedStatus, TaskState } from './dialects.js';
@@ -173,6 +175,12 @@ export interface FakeVideoApiOptions {
   recordRequests?: boolean;
   /** Port of the API server (default 0 = any free one). */
   port?: number;
+  /**
+   * Hold requests to the relay documents' required headers (see strict-headers.ts): 422 on the API
+   * without `Content-Type: application/json` and a JSON `Accept`, 403 on the CDN with either header
+   * that a presigned URL refuses. Default false.
+   */
+  strictHeaders?: boolean;
 }
 
 export interface FakeVideoApi {
@@ -361,6 +369,11 @@ export async function startFakeVideoApi(options: FakeVideoApiOptions): Promise<F
           code: 'invalid_api_key',
         },
       });
+      return;
+    }
+    const refusal = options.strictHeaders ? strictHeaderRefusal(server, req.headers) : undefined;
+    if (refusal !== undefined) {
+      sendJson(res, refusal.status, refusal.body);
       return;
     }
     if (match === undefined || req.method !== 'GET') {

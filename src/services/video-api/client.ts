@@ -27,6 +27,7 @@ import {
   type RetryPolicy,
 } from './http.js';
 import { normalizeVideo } from './normalize.js';
+import { ACCEPT_JSON } from './request-headers.js';
 import { checkTaskId } from './task-id.js';
 import type { VideoSnapshot } from './types.js';
 
@@ -108,7 +109,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
   }
 
   async function fetchTaskBody(id: string, signal: AbortSignal | undefined): Promise<TaskAnswer> {
-    const response = await openRequest(ctx, videoUrl(id), { accept: 'application/json', signal });
+    const response = await openRequest(ctx, videoUrl(id), { accept: ACCEPT_JSON, signal });
     try {
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       const text = await readCappedText(

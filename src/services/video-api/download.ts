@@ -28,6 +28,7 @@ import {
   type HttpContext,
 } from './http.js';
 import { findVideoUrl } from './normalize.js';
+import { ACCEPT_VIDEO_OR_JSON } from './request-headers.js';
 
 export type DownloadResult =
   | {
@@ -121,7 +122,7 @@ async function downloadFrom(
 }
 
 async function attemptDownload(ctx: HttpContext, job: DownloadRequest, url: URL): Promise<Attempt> {
-  const response = await openRequest(ctx, url, { accept: '*/*', signal: job.signal });
+  const response = await openRequest(ctx, url, { accept: ACCEPT_VIDEO_OR_JSON, signal: job.signal });
   try {
     const { statusCode, body } = response;
     if (statusCode < 200 || statusCode >= 300) {
