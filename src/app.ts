@@ -19,6 +19,7 @@ import { createPollScheduler, type PollScheduler } from './services/poll-schedul
 import { createTrackingStore, type TrackingStore } from './services/store/index.js';
 import { createTracker, type Tracker } from './services/tracker.js';
 import { createVideoApiClient, type VideoApiClient } from './services/video-api/client.js';
+import { NOT_READY_GIVE_UP_MS } from './services/video-api/content-readiness.js';
 import { VideoApiError } from './services/video-api/errors.js';
 
 export interface AppOptions {
@@ -187,6 +188,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     videoApi,
     clock,
     logger: logger.child({ component: 'delivery' }),
+    // A file the API does not have yet is asked for again as often as a task is polled.
+    notReadyBackoff: {
+      firstDelayMs: config.pollIntervalMs,
+      maxDelayMs: config.pollMaxIntervalMs,
+      giveUpAfterMs: NOT_READY_GIVE_UP_MS,
+    },
     publisher: createResultPublisher({
       port,
       pacer,

@@ -3,7 +3,9 @@ import type { Logger } from '../logger.js';
 import type { Clock } from './clock.js';
 import type { DmDelivery, SubscriptionRecord, TaskRecord, TrackingStore } from './store/index.js';
 import type { DownloadResult, VideoApiClient } from './video-api/client.js';
+import type { NotReadyBackoff } from './video-api/content-readiness.js';
 import { VideoApiError } from './video-api/errors.js';
+import { DEFAULT_NOT_READY_BACKOFF, downloadDue, recordDownload, withVideoFailure } from './video-wait.js';
 
 /**
  * Delivering a finished task to the people who care, exactly once, even across restarts: one download
@@ -24,9 +26,16 @@ export interface DownloadedVideo {
 /** What a channel (or a DM) gets for a finished task. */
 export type ResultContent =
   | { kind: 'attached'; video: DownloadedVideo }
-  | { kind: 'linked'; url: string; bytes: number | undefined; why: 'too_large' | 'download_failed' }
+  | {
+      kind: 'linked';
+      url: string;
+      bytes: number | undefined;
+      /** `not_ready`: the API still had no file when we stopped waiting for it (video-wait.ts). */
+      why: 'too_large' | 'download_failed' | 'not_ready';
+    }
   | { kind: 'too_large_no_link'; bytes: number | undefined; limitBytes: number }
   | { kind: 'download_failed_no_link' }
+  | { kind: 'not_ready_no_link' }
   | { kind: 'expired' }
   /** The task failed (or was blocked): the reason is in the task's snapshot. */
   | { kind: 'failed' }
@@ -75,6 +84,8 @@ export interface DeliveryOptions {
   logger: Logger;
   /** Where downloads are written (removed after delivery); the OS temp dir by default. */
   downloadDirectory?: string;
+  /** How often, and how long, to ask again for a file the API does not have yet (video-wait.ts). */
+  notReadyBackoff?: NotReadyBackoff;
 }
 
 export interface Delivery {
@@ -126,6 +137,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         : { kind: 'download_failed_no_link' };
     }
     const publicUrl = downloaded.publicUrl ?? url;
+    if (downloaded.kind === 'not_ready' || downloaded.kind === 'failed') {
+      return publicUrl
+        ? { kind: 'linked', url: publicUrl, bytes: undefined, why: 'not_ready' }
+        : { kind: 'not_ready_no_link' };
+    }
     if (downloaded.kind === 'file' && downloaded.bytes <= limit) {
       return {
         kind: 'attached',
@@ -257,22 +273,23 @@ export function createDelivery(options: DeliveryOptions): Delivery {
           ...(dmsToSend.length > 0 ? [publisher.dmUploadLimit] : []),
         ];
         const maxBytes = Math.min(MAX_REQUEST_BYTES, Math.max(0, ...limits));
+        // The API had no file yet at the last try: nothing is posted until the next try is due.
+        const previous = task.delivery?.download;
+        if (!downloadDue(previous, clock.now())) return;
         downloaded = await download(task, maxBytes);
-        const bytes = typeof downloaded === 'object' ? downloaded.bytes : undefined;
-        task = {
-          ...task,
-          delivery: {
-            ...task.delivery,
-            download: {
-              state:
-                typeof downloaded === 'object' ? (downloaded.kind === 'file' ? 'done' : 'skipped') : 'failed',
-              at: clock.now(),
-              ...(bytes !== undefined ? { bytes } : {}),
-              ...(typeof downloaded === 'string' ? { reason: downloaded } : {}),
-            },
-          },
-        };
+        const backoff = options.notReadyBackoff ?? DEFAULT_NOT_READY_BACKOFF;
+        const record = recordDownload(downloaded, clock.now(), previous, backoff);
+        task = { ...task, delivery: { ...task.delivery, download: record } };
+        if (typeof downloaded === 'object' && downloaded.kind === 'failed')
+          task = withVideoFailure(task, downloaded.reason);
         await store.putTask(task);
+        if (record.state === 'waiting') {
+          logger.info(
+            { taskId: task.id, attempts: record.attempts, retryAt: record.retryAt },
+            'the video API has no file for this task yet; trying again later',
+          );
+          return;
+        }
       }
 
       try {

@@ -257,6 +257,14 @@ export function renderNotReady(dialect: Dialect, state: TaskState): { status: nu
   };
 }
 
+/**
+ * /content of a completed task whose file is still being produced: the 200 answer the relay documents
+ * (test/fixtures/specs/relay-seed-000-video-content.yaml), with the status its relays show meanwhile.
+ */
+export function renderNoFileYet(id: string, now: number): Record<string, unknown> {
+  return { id, status: 'processing', video_url: null, enhanced_prompt: '', status_update_time: now };
+}
+
 /** The three "unknown id" answers of §5.9. */
 export type NotFoundStyle = 'openai' | 'new-api' | 'gsa';
 

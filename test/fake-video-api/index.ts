@@ -50,6 +50,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { createSystemClock, type Clock } from '../../src/services/clock.js';
 import {
+  renderNoFileYet,
   renderNotFound,
   renderNotReady,
   renderTask,
@@ -98,6 +99,11 @@ export interface VideoSpec {
   redirectTo?: 'same-origin' | 'cdn';
   /** Whether task bodies carry the public CDN link when completed (default: every dialect but openai). */
   publicLink?: boolean;
+  /**
+   * For this long after completion (on the fake's clock) /content has no file yet and answers 200 JSON
+   * in the relay document's shape `{id, status: "processing", video_url: null, …}`. Default 0.
+   */
+  fileReadyAfterMs?: number;
 }
 
 export interface TaskScript {
@@ -462,6 +468,10 @@ export async function startFakeVideoApi(options: FakeVideoApiOptions): Promise<F
       return;
     }
     const video = task.script.video ?? {};
+    if (clock.now() < (task.completedAt ?? 0) + (video.fileReadyAfterMs ?? 0)) {
+      sendJson(res, 200, renderNoFileYet(task.script.id, clock.now()));
+      return;
+    }
     const delivery = video.delivery ?? (task.dialect === 'anyfast' ? 'json-link' : 'bytes');
     const id = task.script.id;
     if (delivery === 'json-link') {

@@ -169,7 +169,7 @@ describe('links and who gets the key', () => {
 });
 
 describe('answers that are not a video', () => {
-  it('the seed relay’s /content JSON without a link yet is a failure, not a file', async () => {
+  it('the seed relay’s /content JSON without a link yet is "no file yet", neither a file nor a failure', async () => {
     const { fake, client } = harness;
     fake.addTask(completed('v'));
     fake.addFault({
@@ -186,11 +186,8 @@ describe('answers that are not a video', () => {
         },
       },
     });
-    const error = (await rejectionOf(
-      client.downloadVideo('v', { maxBytes: MiB, directory: dir.path }),
-    )) as VideoApiError;
-    expect(error.kind).toBe('bad_request');
-    expect(error.message).toContain('processing');
+    const result = await client.downloadVideo('v', { maxBytes: MiB, directory: dir.path });
+    expect(result).toEqual({ kind: 'not_ready', rawStatus: 'processing', publicUrl: undefined });
     expect(await dir.files()).toEqual([]);
   });
 

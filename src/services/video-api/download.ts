@@ -10,15 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  VideoApiError,
-  errorCode,
-  errorFromHttpStatus,
-  innermostMessage,
-  isNotFoundCode,
-  cleanUpstreamText,
-  parseJsonSafely,
-} from './errors.js';
+import { readContentDocument } from './content-readiness.js';
+import { VideoApiError, errorFromHttpStatus, parseJsonSafely } from './errors.js';
 import {
   asVideoApiError,
   header,
@@ -27,7 +20,6 @@ import {
   withRetries,
   type HttpContext,
 } from './http.js';
-import { findVideoUrl } from './normalize.js';
 import { ACCEPT_VIDEO_OR_JSON } from './request-headers.js';
 
 export type DownloadResult =
@@ -41,7 +33,11 @@ export type DownloadResult =
       /** Deletes the file; safe to call twice. */
       cleanup(): Promise<void>;
     }
-  | { kind: 'too_large'; bytes: number | undefined; publicUrl: string | undefined };
+  | { kind: 'too_large'; bytes: number | undefined; publicUrl: string | undefined }
+  /** `/content` answered JSON without a file yet (see content-readiness.ts): ask again later. */
+  | { kind: 'not_ready'; rawStatus: string | undefined; publicUrl: string | undefined }
+  /** `/content` answered JSON with `status: failed`: the video will not come. */
+  | { kind: 'failed'; reason: string; publicUrl: string | undefined };
 
 export interface DownloadRequest {
   taskId: string;
@@ -62,7 +58,9 @@ const MAX_ERROR_BYTES = 64 * 1024;
 type Attempt =
   | { kind: 'file'; path: string; bytes: number; contentType: string }
   | { kind: 'too_large'; bytes: number | undefined }
-  | { kind: 'link'; url: string };
+  | { kind: 'link'; url: string }
+  | { kind: 'not_ready'; rawStatus: string | undefined }
+  | { kind: 'failed'; reason: string };
 
 export async function downloadVideo(ctx: HttpContext, job: DownloadRequest): Promise<DownloadResult> {
   const knownUrl = safeHttpUrl(job.knownUrl);
@@ -109,6 +107,7 @@ async function downloadFrom(
       return { ...outcome, publicUrl, cleanup: () => rm(path, { force: true }) };
     }
     if (outcome.kind === 'too_large') return { kind: 'too_large', bytes: outcome.bytes, publicUrl };
+    if (outcome.kind === 'not_ready' || outcome.kind === 'failed') return { ...outcome, publicUrl };
     const link = safeHttpUrl(outcome.url);
     if (hops >= 1 || link === undefined) {
       throw new VideoApiError({
@@ -212,27 +211,34 @@ async function streamToFile(
   return { kind: 'file', path, bytes: received, contentType };
 }
 
-/** `/content` answering JSON: a link to follow (anyfast), or an error / not-ready document. */
+/** `/content` answering JSON: a link to follow (anyfast), no file yet, a failure or an error. */
 function readLinkDocument(text: string, ctx: HttpContext): Attempt {
   const document = parseJsonSafely(text);
   if (document === undefined) {
     throw new VideoApiError({ kind: 'transient', message: 'The video API sent an unreadable answer.' });
   }
-  const link = findVideoUrl(document);
-  if (link !== undefined) return { kind: 'link', url: link };
-  if (isNotFoundCode(errorCode(document))) {
-    throw new VideoApiError({ kind: 'not_found', message: 'The video API has no video file for this task.' });
+  const meaning = readContentDocument(document, [ctx.apiKey]);
+  switch (meaning.kind) {
+    case 'link':
+    case 'not_ready':
+    case 'failed':
+      return meaning;
+    case 'not_found':
+      throw new VideoApiError({
+        kind: 'not_found',
+        message: 'The video API has no video file for this task.',
+      });
+    case 'error':
+      throw new VideoApiError({
+        kind: 'bad_request',
+        message: `The video API did not return the video${meaning.message === undefined ? '.' : `: ${meaning.message}`}`,
+      });
+    case 'unrecognised':
+      throw new VideoApiError({
+        kind: 'bad_request',
+        message: 'The video API answered with JSON that holds neither a video link nor a status.',
+      });
   }
-  const upstream = innermostMessage(document);
-  const status =
-    typeof (document as { status?: unknown }).status === 'string'
-      ? (document as { status: string }).status
-      : undefined;
-  const why = upstream ?? (status === undefined ? undefined : `status ${status}`);
-  throw new VideoApiError({
-    kind: 'bad_request',
-    message: `The video API did not return the video${why === undefined ? '.' : `: ${cleanUpstreamText(why, [ctx.apiKey])}`}`,
-  });
 }
 
 function isJson(contentType: string): boolean {
