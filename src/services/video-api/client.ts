@@ -70,6 +70,8 @@ export interface VideoApiClient {
       signal?: AbortSignal;
       /** The snapshot's expiresAt: afterwards a 404 is reported as `expired`. Remembered from getVideo when omitted. */
       expiresAt?: Date | undefined;
+      /** Called as bytes arrive (received, Content-Length when known). */
+      onProgress?: (received: number, total: number | undefined) => void;
     },
   ): Promise<DownloadResult>;
   /** Waits for requests in flight, then closes every connection. */
@@ -214,6 +216,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
         directory: downloadOptions.directory,
         signal: downloadOptions.signal,
         expiresAtMs: epochMs(downloadOptions.expiresAt) ?? remembered?.expiresAtMs,
+        onProgress: downloadOptions.onProgress,
       });
     },
 

@@ -50,6 +50,8 @@ export interface DownloadRequest {
   signal: AbortSignal | undefined;
   /** When the API said the assets expire: afterwards a 404/403 is reported as `expired` (§5.8). */
   expiresAtMs: number | undefined;
+  /** Called as bytes arrive, with Content-Length when the answer gave one (a CLI's progress bar). */
+  onProgress?: ((received: number, total: number | undefined) => void) | undefined;
 }
 
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -176,8 +178,9 @@ async function streamToFile(
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
-      if (received > job.maxBytes) callback(new TooLarge());
-      else callback(null, chunk);
+      if (received > job.maxBytes) return callback(new TooLarge());
+      job.onProgress?.(received, declared);
+      callback(null, chunk);
     },
   });
   try {
