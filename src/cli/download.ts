@@ -64,7 +64,7 @@ async function readStatus(session: CliSession): Promise<VideoSnapshot | undefine
     // A relay may document /content alone (test/fixtures/specs/relay-seed-000-video-content.yaml):
     // a status the API does not know still leaves /content to ask.
     if (error instanceof VideoApiError && error.kind === 'not_found') {
-      session.logger.info({ taskId: session.taskId }, 'no status for this task; asking /content');
+      session.logger.debug({ taskId: session.taskId }, 'no status for this task; asking /content');
       return undefined;
     }
     throw error;
