@@ -95,6 +95,16 @@ describe('npm run download', () => {
     expect(await dir.files()).not.toContain('running.mp4');
   }, 60_000);
 
+  it('--help shows the usage and the exit-code table shared with npm run status', async () => {
+    const help = await runDownload(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: npm run download -- <task id> [--out FILE]');
+    expect(help.stdout).toMatch(
+      /^ {2}6 {4}the task is still queued or running, or \(download\) the API has no file for it yet$/m,
+    );
+    expect(help.stdout).toMatch(/^ {2}7 {4}\(download\) the video is larger than --max-bytes/m);
+  }, 60_000);
+
   it('names the file after the id with unsafe characters replaced, and checks --max-bytes', () => {
     expect(defaultOutputName('sora-2:task_01k81e7r1mf0qtvp3ett3mr4jm')).toBe(
       'sora-2_task_01k81e7r1mf0qtvp3ett3mr4jm.mp4',
