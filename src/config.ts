@@ -68,7 +68,7 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 /** Variables shared by the bot and the operator CLIs (`npm run status` / `watch`). */
 const videoApiShape = {
   SORA_API_KEY: z.string().trim().min(1, 'is required: the API key of your video API or relay'),
-  SORA_BASE_URL: httpUrl('the video API base URL, e.g. https://api.openai.com/v1'),
+  SORA_BASE_URL: httpUrl("your relay's OpenAI-format base URL, e.g. https://relay.example.com/v1"),
   API_MAX_IN_FLIGHT: positiveInt('the most video API requests in flight at once'),
   API_TIMEOUT_MS: positiveInt('the video API timeout in milliseconds'),
   LOG_LEVEL: logLevel,
@@ -103,7 +103,6 @@ const botShape = {
 };
 
 export const DEFAULTS = {
-  SORA_BASE_URL: 'https://api.openai.com/v1',
   API_MAX_IN_FLIGHT: '8',
   API_TIMEOUT_MS: '30000',
   LOG_LEVEL: 'info',
@@ -168,6 +167,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** What to say when a required variable is missing altogether. */
 const REQUIRED_HINTS: Readonly<Record<string, string>> = {
   SORA_API_KEY: 'is required: the API key of your video API or relay (OPENAI_API_KEY also works)',
+  // No default: OpenAI's own Sora API was shut down, so only the operator knows which relay to ask.
+  SORA_BASE_URL:
+    "is required: your relay's OpenAI-format base URL, e.g. https://relay.example.com/v1 (OpenAI's own Sora API was shut down on 2026-09-24; OPENAI_BASE_URL also works)",
   DISCORD_TOKEN: 'is required: the bot token from the Discord developer portal',
 };
 

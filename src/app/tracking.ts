@@ -11,6 +11,7 @@ import type { Clock } from '../scheduling/clock.js';
 import { createPollCadence, type PollCadenceOptions } from '../scheduling/poll-cadence.js';
 import { createPollScheduler, type PollScheduler } from '../scheduling/poll-scheduler.js';
 import type { TrackingStore } from '../store/index.js';
+import { NOT_READY_GIVE_UP_MS } from '../video-api/content-readiness.js';
 import {
   createTracker,
   type Tracker,
@@ -102,6 +103,12 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     videoApi,
     clock,
     logger: logger.child({ component: 'delivery' }),
+    // A file the API does not have yet is asked for again as often as a task is polled.
+    notReadyBackoff: {
+      firstDelayMs: config.pollIntervalMs,
+      maxDelayMs: config.pollMaxIntervalMs,
+      giveUpAfterMs: NOT_READY_GIVE_UP_MS,
+    },
     publisher: createResultPublisher({ port, pacer, logger, guildPremiumTier: deps.guildPremiumTier }),
   });
   const tracker = createTracker({

@@ -6,15 +6,7 @@
  * Prints the normalised snapshot of one task (`--json`: as JSON). Reads SORA_API_KEY / SORA_BASE_URL
  * (or OPENAI_*), API_TIMEOUT_MS, API_MAX_IN_FLIGHT and LOG_LEVEL; logs go to stderr.
  *
- * Exit codes (shared with `npm run watch`):
- *   0  the task completed
- *   1  the task failed (including moderation blocks and cancellations)
- *   2  the API does not know the task (not found), or its video expired
- *   3  the API refused the key (HTTP 401/403)
- *   4  invalid task id, bad usage or a configuration error
- *   5  the API could not be reached or answered with an error (timeouts, 5xx, 429, other 4xx)
- *   6  the task is still queued or running (status only)
- *   130 interrupted (Ctrl-C)
+ * Exit codes, shared with `npm run watch` and `npm run download` (EXIT_CODES_HELP below, shown by --help).
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -34,9 +26,23 @@ export const EXIT = {
   unauthorized: 3,
   usage: 4,
   apiError: 5,
+  /** Still queued or running, or (download) completed but the API has no file yet. */
   running: 6,
+  /** download --max-bytes: the video is larger. */
+  tooLarge: 7,
   interrupted: 130,
 } as const;
+
+export const EXIT_CODES_HELP = `Exit codes (npm run status, watch and download):
+  0    the task completed (download: the video was saved)
+  1    the task failed (including moderation blocks and cancellations)
+  2    the API does not know the task (not found), or its video expired
+  3    the API refused the key (HTTP 401/403)
+  4    invalid task id, bad usage, a configuration error, or (download) the output file exists
+  5    the API could not be reached or answered with an error (timeouts, 5xx, 429, other 4xx)
+  6    the task is still queued or running, or (download) the API has no file for it yet
+  7    (download) the video is larger than --max-bytes; nothing was saved
+  130  interrupted (Ctrl-C)`;
 
 export function exitCodeForError(error: unknown): number {
   if (!(error instanceof VideoApiError)) return EXIT.apiError;
@@ -152,7 +158,7 @@ export function startCli(
     return usageError(`${name}: ${(error as Error).message}\n${usage}`);
   }
   if (parsed.values.help === true) {
-    console.log(usage);
+    console.log(`${usage}\n\n${EXIT_CODES_HELP}`);
     process.exit(0);
   }
   if (parsed.positionals.length !== 1) return usageError(usage);

@@ -5,9 +5,8 @@
  *
  * On a terminal, one line redrawn in place: a progress bar, the status and the time watched. Piped
  * into a file or another program, one line per visible change instead. When the task ends it prints
- * the full snapshot (as `npm run status` does) and exits with the codes documented in status.ts:
- * 0 completed, 1 failed, 2 not found/expired, 3 key refused, 4 usage/config, 5 API unreachable or
- * erroring (after 10 failed polls in a row), 130 interrupted.
+ * the full snapshot (as `npm run status` does) and exits with the codes of EXIT_CODES_HELP in status.ts
+ * (also shown by --help); 5 only after 10 failed polls in a row.
  *
  * Polls every `--interval` seconds (default 5), or later when the API sends `openai-poll-after-ms`;
  * a 429 waits for its Retry-After.
@@ -81,7 +80,7 @@ async function main(): Promise<void> {
       if (tty) process.stdout.write(`\r\x1b[2K${line}  ${elapsed(started)}`);
       else if (line !== lastPrinted) console.log(line);
       lastPrinted = line;
-      // The API's own poll hint (§5.16) may only slow us down.
+      // The API's own poll hint (docs/video-api.md#refresh-cadence-and-polling) may only slow us down.
       waitMs = Math.max(intervalMs, snapshot.pollAfterMs ?? 0);
       if (snapshot.status === 'completed' || snapshot.status === 'failed') {
         await finish(exitCodeForSnapshot(snapshot), `\n${formatSnapshot(snapshot, Date.now())}`);

@@ -18,9 +18,16 @@ export interface DownloadedVideo {
 /** What a channel (or a DM) gets for a finished task. */
 export type ResultContent =
   | { kind: 'attached'; video: DownloadedVideo }
-  | { kind: 'linked'; url: string; bytes: number | undefined; why: 'too_large' | 'download_failed' }
+  | {
+      kind: 'linked';
+      url: string;
+      bytes: number | undefined;
+      /** `not_ready`: the API still had no file when we stopped waiting for it (video-wait.ts). */
+      why: 'too_large' | 'download_failed' | 'not_ready';
+    }
   | { kind: 'too_large_no_link'; bytes: number | undefined; limitBytes: number }
   | { kind: 'download_failed_no_link' }
+  | { kind: 'not_ready_no_link' }
   | { kind: 'expired' }
   /** The task failed (or was blocked): the reason is in the task's snapshot. */
   | { kind: 'failed' }
@@ -43,6 +50,11 @@ export function contentFor(task: TaskRecord, video: VideoFacts, limit: number): 
       : { kind: 'download_failed_no_link' };
   }
   const publicUrl = video.publicUrl ?? url;
+  if (video.kind === 'not_ready' || video.kind === 'failed') {
+    return publicUrl
+      ? { kind: 'linked', url: publicUrl, bytes: undefined, why: 'not_ready' }
+      : { kind: 'not_ready_no_link' };
+  }
   if (video.kind === 'file' && video.bytes <= limit) {
     return {
       kind: 'attached',

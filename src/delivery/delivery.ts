@@ -2,6 +2,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Clock } from '../scheduling/clock.js';
 import type { TaskRecord, TrackingStore } from '../store/index.js';
 import type { VideoApiClient } from '../video-api/client.js';
+import type { NotReadyBackoff } from '../video-api/content-readiness.js';
 import { executeDelivery, markFinished, markStarted } from './executor.js';
 import { planDelivery } from './plan.js';
 import type { ResultPublisher } from './result-port.js';
@@ -24,6 +25,8 @@ export interface DeliveryOptions {
   logger: Logger;
   /** Where downloads are written (removed after delivery); the OS temp dir by default. */
   downloadDirectory?: string;
+  /** How often, and how long, to ask again for a file the API does not have yet (video-wait.ts). */
+  notReadyBackoff?: NotReadyBackoff;
 }
 
 export interface Delivery {

@@ -34,9 +34,11 @@ export async function executeDelivery(
   ended: TaskRecord,
   work: DeliveryWork,
 ): Promise<void> {
-  const { task, video } = work.download
+  const step = work.download
     ? await downloadForDelivery(deps, ended, work.download.maxBytes)
-    : { task: ended, video: undefined };
+    : ({ kind: 'downloaded', task: ended, video: undefined } as const);
+  if (step.kind === 'waiting') return;
+  const { task, video } = step;
   try {
     await runSteps(deps, task, deliverySteps(task, work, video));
   } finally {

@@ -1,5 +1,4 @@
-import type { DmDelivery, SubscriptionRecord, TaskDelivery, TaskRecord } from '../store/index.js';
-import type { DownloadResult } from '../video-api/client.js';
+import type { DmDelivery, SubscriptionRecord, TaskRecord } from '../store/index.js';
 import { deliveryMode, withoutAttachment, type ResultContent } from './content.js';
 import type { DmOutcome, PostOutcome } from './result-port.js';
 
@@ -55,17 +54,4 @@ export function dmAfterSend(outcome: DmOutcome, dm: DmDelivery, now: number): Dm
   if (outcome.kind === 'sent') return { ...dm, state: 'sent', at: now, messageId: outcome.messageId };
   if (outcome.kind === 'closed') return { ...dm, state: 'closed', at: now };
   return undefined;
-}
-
-/** The task's record of its one download: a file, a link only (too large to fetch), or a failure. */
-export function downloadRecord(
-  video: DownloadResult | 'failed' | 'expired',
-  now: number,
-): NonNullable<TaskDelivery['download']> {
-  if (typeof video === 'string') return { state: 'failed', at: now, reason: video };
-  return {
-    state: video.kind === 'file' ? 'done' : 'skipped',
-    at: now,
-    ...(video.bytes !== undefined ? { bytes: video.bytes } : {}),
-  };
 }

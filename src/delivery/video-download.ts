@@ -3,7 +3,8 @@ import type { Clock } from '../scheduling/clock.js';
 import type { TaskRecord, TrackingStore } from '../store/index.js';
 import type { DownloadResult, VideoApiClient } from '../video-api/client.js';
 import { VideoApiError } from '../video-api/errors.js';
-import { downloadRecord } from './outcomes.js';
+import type { NotReadyBackoff } from '../video-api/content-readiness.js';
+import { DEFAULT_NOT_READY_BACKOFF, downloadDue, recordDownload, withVideoFailure } from './video-wait.js';
 
 export interface VideoDownloadDeps {
   store: TrackingStore;
@@ -12,7 +13,14 @@ export interface VideoDownloadDeps {
   logger: Logger;
   /** Where downloads are written; the OS temp dir by default. */
   downloadDirectory?: string | undefined;
+  /** How often, and how long, to ask again for a file the API does not have yet (video-wait.ts). */
+  notReadyBackoff?: NotReadyBackoff | undefined;
 }
+
+/** The one download as the executor sees it; `waiting` while the API has no file yet. */
+export type DownloadStep =
+  | { kind: 'waiting'; task: TaskRecord }
+  | { kind: 'downloaded'; task: TaskRecord; video: DownloadResult | 'failed' | 'expired' };
 
 /**
  * The one download of a task, shared by every place it goes to, at most `maxBytes` (the largest place
@@ -23,14 +31,27 @@ export async function downloadForDelivery(
   deps: VideoDownloadDeps,
   task: TaskRecord,
   maxBytes: number,
-): Promise<{ task: TaskRecord; video: DownloadResult | 'failed' | 'expired' }> {
+): Promise<DownloadStep> {
+  // The API had no file yet at the last try: nothing is posted until the next try is due.
+  const previous = task.delivery?.download;
+  if (!downloadDue(previous, deps.clock.now())) return { kind: 'waiting', task };
   const video = await download(deps, task, maxBytes);
-  const recorded: TaskRecord = {
-    ...task,
-    delivery: { ...task.delivery, download: downloadRecord(video, deps.clock.now()) },
-  };
+  const record = recordDownload(
+    video,
+    deps.clock.now(),
+    previous,
+    deps.notReadyBackoff ?? DEFAULT_NOT_READY_BACKOFF,
+  );
+  let recorded: TaskRecord = { ...task, delivery: { ...task.delivery, download: record } };
+  if (typeof video === 'object' && video.kind === 'failed')
+    recorded = withVideoFailure(recorded, video.reason);
   await deps.store.putTask(recorded);
-  return { task: recorded, video };
+  if (record.state !== 'waiting') return { kind: 'downloaded', task: recorded, video };
+  deps.logger.info(
+    { taskId: task.id, attempts: record.attempts, retryAt: record.retryAt },
+    'the video API has no file for this task yet; trying again later',
+  );
+  return { kind: 'waiting', task: recorded };
 }
 
 async function download(

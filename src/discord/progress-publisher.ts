@@ -27,6 +27,7 @@ export function progressView(sub: SubscriptionRecord, task: TaskRecord): Progres
       sub.delivery?.resultMessageId && sub.guildId
         ? messageUrl(sub.guildId, sub.channelId, sub.delivery.resultMessageId)
         : undefined,
+    preparingVideo: task.delivery?.download?.state === 'waiting',
   };
 }
 

@@ -29,11 +29,16 @@ export interface TaskDelivery {
   /** The single download shared by every subscribed channel. */
   download?:
     | {
-        state: 'done' | 'failed' | 'skipped';
+        /** `waiting`: the API has no file yet; tried again from `retryAt` (src/delivery/video-wait.ts). */
+        state: 'done' | 'failed' | 'skipped' | 'waiting';
         at: number;
         bytes?: number | undefined;
         /** Short, user-safe reason when failed or skipped (no upstream bodies). */
         reason?: string | undefined;
+        /** While waiting: when the API first said "no file yet", how often, and when to ask again. */
+        since?: number | undefined;
+        attempts?: number | undefined;
+        retryAt?: number | undefined;
       }
     | undefined;
   /** One entry per user who asked for a DM, keyed by user id: each gets exactly one. */

@@ -44,6 +44,8 @@ export interface ProgressView {
   tracking: TrackingState;
   /** Link to the result message (the video or what happened to it) once it is posted. */
   resultUrl?: string | undefined;
+  /** The task completed but the API has no file yet: shown as being prepared, not as done. */
+  preparingVideo?: boolean | undefined;
 }
 
 /** How much untrusted text each part may take before escaping; escaping at most doubles it. */
@@ -66,7 +68,8 @@ const SOURCE_BUDGET = {
 export function renderProgressMessage(view: ProgressView, now: number): MessagePayload {
   const tr = createTranslator(view.locale);
   const { snapshot, tracking } = view;
-  const state = displayState(snapshot, tracking);
+  const shown = displayState(snapshot, tracking);
+  const state = shown === 'completed' && view.preparingVideo === true ? 'preparing' : shown;
   const ended = tracking.state === 'ended' || state === 'completed' || state === 'failed';
 
   const created = snapshot?.createdAt?.getTime();
@@ -78,7 +81,7 @@ export function renderProgressMessage(view: ProgressView, now: number): MessageP
     : { name: tr('label.started'), value: discordTimestamp(start), inline: true };
 
   const notes = [
-    endNote(tr, tracking),
+    state === 'preparing' ? tr('progress.preparingVideo') : endNote(tr, tracking),
     view.resultUrl === undefined ? undefined : tr('result.progressLink', { url: view.resultUrl }),
     tr('progress.lastUpdate', { time: discordTimestamp(view.lastUpdateAt) }),
   ];
@@ -90,7 +93,10 @@ export function renderProgressMessage(view: ProgressView, now: number): MessageP
     requesterId: view.requesterId,
     notes: notes.filter((note): note is string => note !== undefined),
   });
-  embed.footer = { text: tr(ended ? 'progress.footerEnded' : 'progress.footerActive') };
+  // Still being prepared: the message changes once more, when the video is posted.
+  embed.footer = {
+    text: tr(ended && state !== 'preparing' ? 'progress.footerEnded' : 'progress.footerActive'),
+  };
 
   return {
     embeds: [fitEmbed(embed)],
@@ -264,7 +270,7 @@ function taskEmbed(tr: Translator, input: TaskEmbedInput): APIEmbed {
 function progressLine(tr: Translator, snapshot: VideoSnapshot | undefined, state: DisplayState): string {
   // A finished task is 100 % even when the API's last progress figure lagged behind.
   const percent =
-    state === 'completed'
+    state === 'completed' || state === 'preparing'
       ? 100
       : snapshot?.progress !== undefined
         ? clampPercent(snapshot.progress)

@@ -67,6 +67,12 @@ export function renderResultMessage(input: {
   };
 }
 
+const LINKED_TEXT = {
+  too_large: 'result.linked',
+  download_failed: 'result.linkedAfterFailure',
+  not_ready: 'result.linkedNotReady',
+} as const;
+
 function resultText(
   tr: Translator,
   params: { mention: string; taskId: string },
@@ -79,7 +85,7 @@ function resultText(
     case 'attached':
       return tr('result.attached', { ...params, size: formatBytes(content.video.bytes) });
     case 'linked':
-      return tr(content.why === 'too_large' ? 'result.linked' : 'result.linkedAfterFailure', {
+      return tr(LINKED_TEXT[content.why], {
         ...params,
         size: size(content.bytes),
         url: linkTarget(content.url),
@@ -93,6 +99,8 @@ function resultText(
       });
     case 'download_failed_no_link':
       return tr('result.downloadFailedNoLink', params);
+    case 'not_ready_no_link':
+      return tr('result.notReadyNoLink', params);
     case 'expired':
       return tr('result.expired', params);
     case 'failed':

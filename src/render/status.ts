@@ -2,9 +2,10 @@ import type { VideoStatus } from '../domain/video.js';
 
 /**
  * What a progress message shows at the top: the task's own status, or `ended` when tracking stopped for
- * another reason than the task finishing, or `pending` before the first snapshot.
+ * another reason than the task finishing, or `pending` before the first snapshot, or `preparing` while a
+ * completed task's file is not there yet.
  */
-export type DisplayState = 'pending' | VideoStatus | 'ended';
+export type DisplayState = 'pending' | VideoStatus | 'ended' | 'preparing';
 
 export interface StatusLook {
   /** Embed side colour. */
@@ -20,6 +21,7 @@ const LOOKS: Readonly<Record<DisplayState, StatusLook>> = {
   queued: { colour: 0xfee75c, icon: '⏳', nameKey: 'status.queued' },
   in_progress: { colour: 0x5865f2, icon: '🎬', nameKey: 'status.in_progress' },
   completed: { colour: 0x57f287, icon: '✅', nameKey: 'status.completed' },
+  preparing: { colour: 0x57f287, icon: '🎞️', nameKey: 'status.preparing' },
   failed: { colour: 0xed4245, icon: '❌', nameKey: 'status.failed' },
   ended: { colour: 0x747f8d, icon: '⏹️', nameKey: 'status.ended' },
 };

@@ -74,10 +74,13 @@ const taskDeliverySchema = z.object({
   startedAt: epochMs.optional(),
   download: z
     .object({
-      state: z.enum(['done', 'failed', 'skipped']),
+      state: z.enum(['done', 'failed', 'skipped', 'waiting']),
       at: epochMs,
       bytes: z.number().int().nonnegative().optional(),
       reason: z.string().optional(),
+      since: epochMs.optional(),
+      attempts: z.number().int().positive().optional(),
+      retryAt: epochMs.optional(),
     })
     .optional(),
   dms: z.record(z.string(), dmDeliverySchema).optional(),

@@ -1,5 +1,5 @@
 /**
- * Streams a finished video to a temporary file (video-api.md §5.6–5.8). The body goes socket → byte
+ * Streams a finished video to a temporary file (docs/video-api.md#the-content-endpoint). The body goes socket → byte
  * counter → file through a stream pipeline, so memory stays flat whatever the size; an answer that is
  * too large is cut off at once and its partial file deleted.
  */
@@ -10,15 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  VideoApiError,
-  errorCode,
-  errorFromHttpStatus,
-  innermostMessage,
-  isNotFoundCode,
-  cleanUpstreamText,
-  parseJsonSafely,
-} from './errors.js';
+import { readContentDocument } from './content-readiness.js';
+import { VideoApiError, errorFromHttpStatus, parseJsonSafely } from './errors.js';
 import {
   asVideoApiError,
   header,
@@ -27,7 +20,7 @@ import {
   withRetries,
   type HttpContext,
 } from './http.js';
-import { findVideoUrl } from './normalize.js';
+import { ACCEPT_VIDEO_OR_JSON } from './request-headers.js';
 
 export type DownloadResult =
   | {
@@ -40,19 +33,25 @@ export type DownloadResult =
       /** Deletes the file; safe to call twice. */
       cleanup(): Promise<void>;
     }
-  | { kind: 'too_large'; bytes: number | undefined; publicUrl: string | undefined };
+  | { kind: 'too_large'; bytes: number | undefined; publicUrl: string | undefined }
+  /** `/content` answered JSON without a file yet (see content-readiness.ts): ask again later. */
+  | { kind: 'not_ready'; rawStatus: string | undefined; publicUrl: string | undefined }
+  /** `/content` answered JSON with `status: failed`: the video will not come. */
+  | { kind: 'failed'; reason: string; publicUrl: string | undefined };
 
 export interface DownloadRequest {
   taskId: string;
   /** `${baseUrl}/videos/{id}/content`. */
   contentUrl: URL;
-  /** The public link from the task body, tried first; `/content` is the fallback (§5.5). */
+  /** The public link from the task body, tried first; `/content` is the fallback (docs/video-api.md#video-links). */
   knownUrl: string | undefined;
   maxBytes: number;
   directory: string | undefined;
   signal: AbortSignal | undefined;
-  /** When the API said the assets expire: afterwards a 404/403 is reported as `expired` (§5.8). */
+  /** When the API said the assets expire: afterwards a 404/403 is reported as `expired` (docs/video-api.md#expiring-links). */
   expiresAtMs: number | undefined;
+  /** Called as bytes arrive, with Content-Length when the answer gave one (a CLI's progress bar). */
+  onProgress?: ((received: number, total: number | undefined) => void) | undefined;
 }
 
 const MAX_JSON_BYTES = 1024 * 1024;
@@ -61,7 +60,9 @@ const MAX_ERROR_BYTES = 64 * 1024;
 type Attempt =
   | { kind: 'file'; path: string; bytes: number; contentType: string }
   | { kind: 'too_large'; bytes: number | undefined }
-  | { kind: 'link'; url: string };
+  | { kind: 'link'; url: string }
+  | { kind: 'not_ready'; rawStatus: string | undefined }
+  | { kind: 'failed'; reason: string };
 
 export async function downloadVideo(ctx: HttpContext, job: DownloadRequest): Promise<DownloadResult> {
   const knownUrl = safeHttpUrl(job.knownUrl);
@@ -89,7 +90,7 @@ export async function downloadVideo(ctx: HttpContext, job: DownloadRequest): Pro
   );
 }
 
-/** One source, with transient retries of the download only, and at most one JSON link hop (§5.6). */
+/** One source, with transient retries of the download only, and at most one JSON link hop (docs/video-api.md#the-content-endpoint). */
 async function downloadFrom(
   ctx: HttpContext,
   job: DownloadRequest,
@@ -108,6 +109,7 @@ async function downloadFrom(
       return { ...outcome, publicUrl, cleanup: () => rm(path, { force: true }) };
     }
     if (outcome.kind === 'too_large') return { kind: 'too_large', bytes: outcome.bytes, publicUrl };
+    if (outcome.kind === 'not_ready' || outcome.kind === 'failed') return { ...outcome, publicUrl };
     const link = safeHttpUrl(outcome.url);
     if (hops >= 1 || link === undefined) {
       throw new VideoApiError({
@@ -121,7 +123,7 @@ async function downloadFrom(
 }
 
 async function attemptDownload(ctx: HttpContext, job: DownloadRequest, url: URL): Promise<Attempt> {
-  const response = await openRequest(ctx, url, { accept: '*/*', signal: job.signal });
+  const response = await openRequest(ctx, url, { accept: ACCEPT_VIDEO_OR_JSON, signal: job.signal });
   try {
     const { statusCode, body } = response;
     if (statusCode < 200 || statusCode >= 300) {
@@ -176,8 +178,9 @@ async function streamToFile(
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
-      if (received > job.maxBytes) callback(new TooLarge());
-      else callback(null, chunk);
+      if (received > job.maxBytes) return callback(new TooLarge());
+      job.onProgress?.(received, declared);
+      callback(null, chunk);
     },
   });
   try {
@@ -197,7 +200,7 @@ async function streamToFile(
       cause: error,
     });
   }
-  // §5.7: a proxy may close a 200 early; only a byte count that matches Content-Length is a video.
+  // docs/video-api.md#truncated-downloads: a proxy may close a 200 early; only a byte count that matches Content-Length is a video.
   if ((declared !== undefined && received !== declared) || received === 0) {
     await rm(path, { force: true });
     throw new VideoApiError({
@@ -211,27 +214,34 @@ async function streamToFile(
   return { kind: 'file', path, bytes: received, contentType };
 }
 
-/** `/content` answering JSON: a link to follow (anyfast), or an error / not-ready document. */
+/** `/content` answering JSON: a link to follow (anyfast), no file yet, a failure or an error. */
 function readLinkDocument(text: string, ctx: HttpContext): Attempt {
   const document = parseJsonSafely(text);
   if (document === undefined) {
     throw new VideoApiError({ kind: 'transient', message: 'The video API sent an unreadable answer.' });
   }
-  const link = findVideoUrl(document);
-  if (link !== undefined) return { kind: 'link', url: link };
-  if (isNotFoundCode(errorCode(document))) {
-    throw new VideoApiError({ kind: 'not_found', message: 'The video API has no video file for this task.' });
+  const meaning = readContentDocument(document, [ctx.apiKey]);
+  switch (meaning.kind) {
+    case 'link':
+    case 'not_ready':
+    case 'failed':
+      return meaning;
+    case 'not_found':
+      throw new VideoApiError({
+        kind: 'not_found',
+        message: 'The video API has no video file for this task.',
+      });
+    case 'error':
+      throw new VideoApiError({
+        kind: 'bad_request',
+        message: `The video API did not return the video${meaning.message === undefined ? '.' : `: ${meaning.message}`}`,
+      });
+    case 'unrecognised':
+      throw new VideoApiError({
+        kind: 'bad_request',
+        message: 'The video API answered with JSON that holds neither a video link nor a status.',
+      });
   }
-  const upstream = innermostMessage(document);
-  const status =
-    typeof (document as { status?: unknown }).status === 'string'
-      ? (document as { status: string }).status
-      : undefined;
-  const why = upstream ?? (status === undefined ? undefined : `status ${status}`);
-  throw new VideoApiError({
-    kind: 'bad_request',
-    message: `The video API did not return the video${why === undefined ? '.' : `: ${cleanUpstreamText(why, [ctx.apiKey])}`}`,
-  });
 }
 
 function isJson(contentType: string): boolean {

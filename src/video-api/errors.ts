@@ -1,6 +1,6 @@
 /**
  * Typed failures of the video API, so callers decide by `kind` and never by parsing text
- * (video-api.md §5.9, §5.11, §5.12). Every `message` is short and fit for a Discord user: it may quote
+ * (docs/video-api.md#unknown-tasks, #error-bodies, #http-status-codes). Every `message` is short and fit for a Discord user: it may quote
  * the innermost upstream message, clipped and scrubbed of anything that looks like a credential, but
  * never our key, headers or a raw upstream dump.
  */
@@ -77,7 +77,7 @@ function embeddedJson(text: string): unknown {
 }
 
 /**
- * The innermost human message of any error envelope we know (§3 "error envelopes", §5.11):
+ * The innermost human message of any error envelope we know (docs/video-api.md#error-bodies):
  * `{"error":{"message"}}`, `{"error":"text"}`, top-level `message`/`code`, FastAPI-style `detail`, and a
  * JSON document stringified inside `message` (new-api wrapping an upstream error), a few levels deep.
  */
@@ -197,7 +197,7 @@ export function parseJsonSafely(text: string): unknown {
   }
 }
 
-/** Classifies a non-2xx answer of the video API or a download host (§5.9, §5.12). */
+/** Classifies a non-2xx answer of the video API or a download host (docs/video-api.md#unknown-tasks, #http-status-codes). */
 export function errorFromHttpStatus(input: HttpErrorInput): VideoApiError {
   const { status } = input;
   // Only structured (JSON) bodies are quoted: an HTML error page is an upstream dump, not a message.

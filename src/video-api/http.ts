@@ -8,6 +8,7 @@ import { Agent, request } from 'undici';
 import type { Logger } from '../ops/logger.js';
 import type { Clock } from '../scheduling/clock.js';
 import { VideoApiError, transientNetworkError } from './errors.js';
+import { requestHeaders } from './request-headers.js';
 
 export interface RetryPolicy {
   /** Total tries, the first included. */
@@ -101,8 +102,8 @@ export interface OpenResponse {
 }
 
 /**
- * GETs `url`, following up to 5 redirects. The key goes only to the API's own origin: a redirect or a
- * link to any other host (another port counts) is fetched without it.
+ * GETs `url`, following up to 5 redirects. The key and the JSON headers go only to the API's own origin:
+ * a redirect or a link to any other host (another port counts) is fetched without them.
  */
 export async function openRequest(
   ctx: HttpContext,
@@ -113,11 +114,9 @@ export async function openRequest(
   let current = url;
   try {
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { accept: options.accept, 'user-agent': 'sora-tracker' };
-      if (current.origin === ctx.apiOrigin) headers.authorization = `Bearer ${ctx.apiKey}`;
       const response = await request(current, {
         method: 'GET',
-        headers,
+        headers: requestHeaders(ctx, current, options.accept),
         dispatcher: ctx.agent,
         ...(options.signal ? { signal: options.signal } : {}),
       });

@@ -1,5 +1,5 @@
 /**
- * Pure reading of one GET /videos/{id} body, whatever relay dialect it speaks (video-api.md §3, §5),
+ * Pure reading of one GET /videos/{id} body, whatever relay dialect it speaks (docs/video-api.md),
  * into a VideoSnapshot. No I/O, no clock, no logging: the client decides what to log.
  */
 import { cleanUpstreamText, errorCode, innermostMessage } from './errors.js';
@@ -30,7 +30,7 @@ const STATUS_BY_WORD = new Map(
   STATUS_WORDS.flatMap(([status, words]) => words.map((w) => [w, status] as const)),
 );
 
-/** §5.1: case-insensitive; undefined for a word we have never seen (the caller counts it as running). */
+/** docs/video-api.md#task-statuses: case-insensitive; undefined for a word we have never seen (the caller counts it as running). */
 export function classifyStatus(text: string): VideoStatus | undefined {
   return STATUS_BY_WORD.get(text.trim().toLowerCase());
 }
@@ -99,7 +99,7 @@ export function normalizeVideo(raw: unknown, context: NormalizeContext): Normali
 
 // --- envelope and status ---------------------------------------------------------------------------
 
-/** new-api's legacy route wraps the task: `{"code":"success","data":{…}}` (§2.1). */
+/** new-api's legacy route wraps the task: `{"code":"success","data":{…}}` (docs/video-api.md#relay-dialects). */
 function unwrapEnvelope(raw: unknown): JsonObject {
   if (!isObject(raw)) return {};
   const data = raw.data;
@@ -121,7 +121,7 @@ function readStatus(
     [top, nested, pending].find((word) => word !== undefined && classifyStatus(word) === undefined) ??
     (top === undefined && nested === undefined && pending === undefined ? '' : undefined);
 
-  // §5.2: only the top level or detail.status may end a task.
+  // docs/video-api.md#task-statuses: only the top level or detail.status may end a task.
   if (top !== undefined && isTerminal(topStatus))
     return { status: topStatus, rawStatus: top, unrecognisedStatus };
   if (nested !== undefined && isTerminal(nestedStatus)) {
@@ -144,7 +144,7 @@ function readStatus(
 
 // --- progress --------------------------------------------------------------------------------------
 
-/** §5.3, in order: numeric `progress`, string `progress` ("30%"), a `progress_pct` fraction. */
+/** docs/video-api.md#progress, in order: numeric `progress`, string `progress` ("30%"), a `progress_pct` fraction. */
 export function readProgress(
   body: JsonObject,
   detail?: JsonObject,
@@ -179,7 +179,7 @@ export function monotonicProgress(
 
 // --- video link, failure, size ---------------------------------------------------------------------
 
-/** §5.5: `video_url` → `url` → `metadata.url` → `meta_data.url` → `result_url` → Sora web generations. */
+/** docs/video-api.md#video-links: `video_url` → `url` → `metadata.url` → `meta_data.url` → `result_url` → Sora web generations. */
 export function findVideoUrl(raw: unknown): string | undefined {
   const body = unwrapEnvelope(raw);
   const pendingInfo = objectAt(objectAt(body, 'detail'), 'pending_info') ?? objectAt(body, 'pending_info');
@@ -210,7 +210,7 @@ function readFailure(
 ): VideoFailure {
   const error = body.error;
   const errorObject = isObject(error) ? error : undefined;
-  // §5.13: first present wins. innermostMessage unwraps JSON that relays stringify into `message`.
+  // docs/video-api.md#failure-reasons-and-moderation: first present wins. innermostMessage unwraps JSON that relays stringify into `message`.
   const reason =
     innermostMessage(errorObject?.message) ??
     text(errorObject?.code) ??
@@ -242,7 +242,7 @@ function moderationRejected(result: JsonObject | undefined): boolean {
   return type !== undefined && type.toLowerCase() !== 'passed';
 }
 
-/** §5.15: `WxH` is normalised; anything else (`small`) is kept as a label. */
+/** docs/video-api.md#timestamps-duration-and-size: `WxH` is normalised; anything else (`small`) is kept as a label. */
 function readSize(
   body: JsonObject,
   detail: JsonObject | undefined,
@@ -264,7 +264,7 @@ function asDimensions(value: string): string | undefined {
 
 // --- timestamps and numbers ------------------------------------------------------------------------
 
-/** §5.14: numbers above 1e12 are milliseconds, others seconds; numeric text likewise; other text is ISO. */
+/** docs/video-api.md#timestamps-duration-and-size: numbers above 1e12 are milliseconds, others seconds; numeric text likewise; other text is ISO. */
 export function parseTimestamp(value: unknown): Date | undefined {
   let ms: number | undefined;
   if (typeof value === 'number' && Number.isFinite(value)) {

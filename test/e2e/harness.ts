@@ -78,12 +78,15 @@ export function useStack() {
       store?: 'sqlite' | 'memory';
       /** The fake API's clock: a manual one lets a test move tasks on exactly when it wants. */
       apiClock?: Clock;
+      /** Hold the bot to the relay documents' required headers (default true: see strict-headers.ts). */
+      strictHeaders?: boolean;
     } = {},
   ): Promise<Stack> {
     const discord = await startFakeDiscord();
     cleanups.push(() => discord.close());
     const api = await startFakeVideoApi({
       apiKey: API_KEY,
+      strictHeaders: options.strictHeaders ?? true,
       ...(options.apiClock ? { clock: options.apiClock } : {}),
     });
     cleanups.push(() => api.close());

@@ -129,7 +129,11 @@ describe('npm run start:sharded (ShardingManager)', () => {
   }, 60_000);
 
   it('refuses a SQLite store and a missing SHARD_COUNT, in one line', async () => {
-    const env = { DISCORD_TOKEN: 'token-value', SORA_API_KEY: 'sk-value' };
+    const env = {
+      DISCORD_TOKEN: 'token-value',
+      SORA_API_KEY: 'sk-value',
+      SORA_BASE_URL: 'http://127.0.0.1:9/v1',
+    };
     const sqlite = spawnBot({ ...env, SHARD_COUNT: '2' }, 'src/sharded.ts');
     running.push(sqlite);
     expect(await sqlite.exited).toBe(1);

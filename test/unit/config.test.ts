@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadBotConfig, loadVideoApiConfig, storeUrlSecrets } from '../../src/config.js';
 
-const minimal = { DISCORD_TOKEN: 'discord-token-value', SORA_API_KEY: 'sk-test-key' };
+const minimal = {
+  DISCORD_TOKEN: 'discord-token-value',
+  SORA_API_KEY: 'sk-test-key',
+  SORA_BASE_URL: 'https://relay.example.com/v1',
+};
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
@@ -18,7 +22,7 @@ describe('configuration', () => {
     const config = loadBotConfig(minimal);
     expect(config).toMatchObject({
       discordApiUrl: 'https://discord.com/api',
-      baseUrl: 'https://api.openai.com/v1',
+      baseUrl: 'https://relay.example.com/v1',
       storeUrl: 'sqlite://data/sora-tracker.sqlite',
       pollIntervalMs: 10_000,
       pollMaxIntervalMs: 60_000,
@@ -58,8 +62,21 @@ describe('configuration', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('requires SORA_BASE_URL: one line naming it and saying what a relay URL looks like', () => {
+    const { SORA_BASE_URL: _omitted, ...withoutBaseUrl } = minimal;
+    for (const env of [withoutBaseUrl, { ...withoutBaseUrl, SORA_BASE_URL: ' ' }]) {
+      const error = errorOf(() => loadBotConfig(env));
+      expect(error.variable).toBe('SORA_BASE_URL');
+      expect(error.message).toBe(
+        "Configuration error: SORA_BASE_URL is required: your relay's OpenAI-format base URL, e.g. https://relay.example.com/v1 (OpenAI's own Sora API was shut down on 2026-09-24; OPENAI_BASE_URL also works)",
+      );
+    }
+    expect(errorOf(() => loadVideoApiConfig({ SORA_API_KEY: 'k' })).variable).toBe('SORA_BASE_URL');
+  });
+
   it('names a missing DISCORD_TOKEN', () => {
-    expect(errorOf(() => loadBotConfig({ SORA_API_KEY: 'k' })).variable).toBe('DISCORD_TOKEN');
+    const { DISCORD_TOKEN: _omitted, ...withoutToken } = minimal;
+    expect(errorOf(() => loadBotConfig(withoutToken)).variable).toBe('DISCORD_TOKEN');
   });
 
   it.each([

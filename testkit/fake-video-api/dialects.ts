@@ -1,5 +1,5 @@
 /**
- * How each relay family words the same task state (video-api.md §2–3). The fake API renders the
+ * How each relay family words the same task state (docs/video-api.md#relay-dialects). The fake API renders the
  * current scripted state through one of these, so tests meet every shape the real world sends.
  */
 
@@ -239,7 +239,7 @@ function renderSeedRelay(
   };
 }
 
-/** /content before completion (§5.10), worded as each family does. */
+/** /content before completion (docs/video-api.md#the-content-endpoint), worded as each family does. */
 export function renderNotReady(dialect: Dialect, state: TaskState): { status: number; body: unknown } {
   if (dialect === 'gsa')
     return { status: 400, body: { error: { message: `任务尚未完成（当前状态: ${state.status}）` } } };
@@ -257,7 +257,15 @@ export function renderNotReady(dialect: Dialect, state: TaskState): { status: nu
   };
 }
 
-/** The three "unknown id" answers of §5.9. */
+/**
+ * /content of a completed task whose file is still being produced: the 200 answer the relay documents
+ * (test/fixtures/specs/relay-seed-000-video-content.yaml), with the status its relays show meanwhile.
+ */
+export function renderNoFileYet(id: string, now: number): Record<string, unknown> {
+  return { id, status: 'processing', video_url: null, enhanced_prompt: '', status_update_time: now };
+}
+
+/** The three "unknown id" answers (docs/video-api.md#unknown-tasks). */
 export type NotFoundStyle = 'openai' | 'new-api' | 'gsa';
 
 export function renderNotFound(style: NotFoundStyle): { status: number; body: unknown } {

@@ -31,6 +31,7 @@
  *   currentState(id); rampSteps(durationMs) builds a queued → running → done timeline. A step may also
  *   be `{ atMs, body }`, served verbatim (the seed fixtures byte for byte).
  * - unknown ids: `notFound` option picks OpenAI 404, new-api 400 `task_not_exist` or GSA 404.
+ * - `strictHeaders`: 422 without the headers the relay documents require, 403 on the CDN with them.
  * - faults: addFault({ route, taskId?, times?, fault }), setFault(rule | undefined), clearFaults();
  *   faults: any status (429 + Retry-After, 5xx, 4xx bodies), stall, stall-body, malformed-json,
  *   truncate, reset.
@@ -49,6 +50,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { createSystemClock, type Clock } from '../../src/scheduling/clock.js';
 import {
+  renderNoFileYet,
   renderNotFound,
   renderNotReady,
   renderTask,
@@ -57,6 +59,7 @@ import {
   type ScriptedStatus,
   type TaskState,
 } from './dialects.js';
+import { strictHeaderRefusal } from './strict-headers.js';
 import { CHUNK_BYTES, videoChunk } from './video-bytes.js';
 
 export type { Dialect, NotFoundStyle, ScriptedStatus, TaskState } from './dialects.js';
@@ -96,6 +99,11 @@ export interface VideoSpec {
   redirectTo?: 'same-origin' | 'cdn';
   /** Whether task bodies carry the public CDN link when completed (default: every dialect but openai). */
   publicLink?: boolean;
+  /**
+   * For this long after completion (on the fake's clock) /content has no file yet and answers 200 JSON
+   * in the relay document's shape `{id, status: "processing", video_url: null, …}`. Default 0.
+   */
+  fileReadyAfterMs?: number;
 }
 
 export interface TaskScript {
@@ -173,6 +181,12 @@ export interface FakeVideoApiOptions {
   recordRequests?: boolean;
   /** Port of the API server (default 0 = any free one). */
   port?: number;
+  /**
+   * Hold requests to the relay documents' required headers (see strict-headers.ts): 422 on the API
+   * without `Content-Type: application/json` and a JSON `Accept`, 403 on the CDN with either header
+   * that a presigned URL refuses. Default false.
+   */
+  strictHeaders?: boolean;
 }
 
 export interface FakeVideoApi {
@@ -363,6 +377,11 @@ export async function startFakeVideoApi(options: FakeVideoApiOptions): Promise<F
       });
       return;
     }
+    const refusal = options.strictHeaders ? strictHeaderRefusal(server, req.headers) : undefined;
+    if (refusal !== undefined) {
+      sendJson(res, refusal.status, refusal.body);
+      return;
+    }
     if (match === undefined || req.method !== 'GET') {
       sendJson(res, 404, {
         error: { message: `No route ${req.method ?? ''} ${path}`, type: 'invalid_request_error' },
@@ -449,6 +468,10 @@ export async function startFakeVideoApi(options: FakeVideoApiOptions): Promise<F
       return;
     }
     const video = task.script.video ?? {};
+    if (clock.now() < (task.completedAt ?? 0) + (video.fileReadyAfterMs ?? 0)) {
+      sendJson(res, 200, renderNoFileYet(task.script.id, clock.now()));
+      return;
+    }
     const delivery = video.delivery ?? (task.dialect === 'anyfast' ? 'json-link' : 'bytes');
     const id = task.script.id;
     if (delivery === 'json-link') {

@@ -17,7 +17,7 @@ import { zhCN } from '../../i18n/messages/zh-CN.js';
  * message catalogue. Interactions always carry the English names, whatever the user's language.
  */
 
-/** `en-US` is listed explicitly, as Discord recommends for the default locale (discord.md §7). */
+/** `en-US` is listed explicitly, as Discord recommends for the default locale (docs/discord-limits.md#command-names-and-localisation). */
 function names<const En extends string, const Zh extends string>(en: En, zh: Zh) {
   return { name: en, name_localizations: { 'en-US': en, 'zh-CN': zh } } as const;
 }

@@ -65,6 +65,7 @@ export const enUS = {
   'status.completed': 'Completed',
   'status.failed': 'Failed',
   'status.ended': 'Tracking stopped',
+  'status.preparing': 'Preparing the video',
 
   // Progress embed.
   'progress.percent': '{percent}%',
@@ -75,6 +76,8 @@ export const enUS = {
   'progress.lastUpdate': 'Last update {time}',
   'progress.footerActive': 'Updates automatically',
   'progress.footerEnded': 'Final state, no longer updated',
+  'progress.preparingVideo':
+    'The task is done and the video API is still preparing the file. It will be posted here as soon as it is ready.',
   'ended.not_found': 'The video API no longer knows this task, so tracking stopped.',
   'ended.unauthorized': "The bot's API key lost access to this task, so tracking stopped.",
   'ended.idle_timeout': 'The task showed no change for too long, so tracking stopped.',
@@ -140,6 +143,10 @@ export const enUS = {
     '{mention} your video is ready: {taskId}. Downloading it to attach here failed after several tries: [download the MP4]({url}){expiry}.',
   'result.tooLargeNoLink':
     '{mention} your video is ready: {taskId}, but at {size} it is too large to attach here (the limit is {limit}) and the video API gave no public link. Generating it at a smaller size or a shorter duration would let it fit.',
+  'result.linkedNotReady':
+    '{mention} your video is ready: {taskId}. The video API was still preparing the file when I stopped waiting for it, so it is not attached here: [download the MP4]({url}){expiry}.',
+  'result.notReadyNoLink':
+    '{mention} the task {taskId} completed, but the video API still had no file for it after 10 minutes of waiting, and it gave no public link. Try again later with `/sora status`, or fetch it from the API directly.',
   'result.downloadFailedNoLink':
     '{mention} your video is ready: {taskId}, but downloading it failed after several tries and the video API gave no public link. Try again later with `/sora status`, or fetch it from the API directly.',
   'result.expired':

@@ -56,6 +56,7 @@ export const zhCN = defineTranslation({
   'status.completed': '已完成',
   'status.failed': '失败',
   'status.ended': '已停止跟踪',
+  'status.preparing': '正在准备视频',
 
   'progress.percent': '{percent}%',
   'progress.unknown': '进度未知',
@@ -65,6 +66,7 @@ export const zhCN = defineTranslation({
   'progress.lastUpdate': '最后更新：{time}',
   'progress.footerActive': '自动更新中',
   'progress.footerEnded': '最终状态，不再更新',
+  'progress.preparingVideo': '任务已完成，视频 API 仍在准备视频文件。文件就绪后会立即发布在这里。',
   'ended.not_found': '视频 API 已找不到此任务，已停止跟踪。',
   'ended.unauthorized': '本机器人的 API 密钥已无权访问此任务，已停止跟踪。',
   'ended.idle_timeout': '任务长时间没有变化，已停止跟踪。',
@@ -122,6 +124,10 @@ export const zhCN = defineTranslation({
     '{mention} 你的视频已生成：{taskId}。多次尝试下载以附加到此处均失败：[下载 MP4]({url}){expiry}。',
   'result.tooLargeNoLink':
     '{mention} 你的视频已生成：{taskId}，但文件大小 {size} 超出此处的上传上限（{limit}），且视频 API 没有提供公开链接。改用更小的分辨率或更短的时长即可上传。',
+  'result.linkedNotReady':
+    '{mention} 你的视频已生成：{taskId}。我停止等待时视频 API 仍在准备文件，因此未在此附上：[下载 MP4]({url}){expiry}。',
+  'result.notReadyNoLink':
+    '{mention} 任务 {taskId} 已完成，但等待 10 分钟后视频 API 仍没有该视频的文件，也没有提供公开链接。请稍后用 `/sora status` 再试，或直接从 API 获取。',
   'result.downloadFailedNoLink':
     '{mention} 你的视频已生成：{taskId}，但多次尝试下载均失败，且视频 API 没有提供公开链接。请稍后用 `/sora status` 重试，或直接从 API 获取。',
   'result.expired': '{mention} 你的视频 {taskId} 已完成，但在下载前已过期。',

@@ -62,7 +62,7 @@ async function driveWatch(run: ReturnType<typeof runCli>, taskId: string, stepMs
 }
 
 beforeAll(async () => {
-  fake = await startFakeVideoApi({ apiKey: API_KEY, clock });
+  fake = await startFakeVideoApi({ apiKey: API_KEY, clock, strictHeaders: true });
   fake.addTask({
     id: 'sora-2:task_01k6x15vhrff09dkkqjrzwhm60',
     steps: [{ atMs: 0, body: fixture('get-video-pending.json') }],
@@ -181,6 +181,16 @@ describe.concurrent('npm run status', () => {
     expect(code).toBe(4);
     expect(stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^Configuration error: SORA_API_KEY is required: the API key/),
+    ]);
+  });
+
+  it('a missing base URL exits 4 with one line naming the variable and what a relay URL looks like', async () => {
+    const { code, stderr } = await runCli('status', ['video_blocked'], { SORA_BASE_URL: undefined }).done;
+    expect(code).toBe(4);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^Configuration error: SORA_BASE_URL is required: your relay's OpenAI-format base URL, e\.g\. https:\/\/relay\.example\.com\/v1/,
+      ),
     ]);
   });
 

@@ -156,7 +156,7 @@ describe('the seed relay’s examples served byte for byte', () => {
   });
 });
 
-describe('task ids (§5.4)', () => {
+describe('task ids', () => {
   it('sends an id with a colon unchanged as one path segment, not %3A', async () => {
     const { fake, client } = await setup();
     const id = 'sora-2:task_01k81e7r1mf0qtvp3ett3mr4jm';
@@ -196,7 +196,7 @@ describe('task ids (§5.4)', () => {
   });
 });
 
-describe('errors (§5.9, §5.12)', () => {
+describe('errors', () => {
   it.each<['openai' | 'new-api' | 'gsa', number]>([
     ['openai', 404],
     ['new-api', 400],
@@ -395,7 +395,7 @@ describe('transient failures are retried with bounded exponential backoff and ji
   });
 });
 
-describe('§5.16 polling cadence hint', () => {
+describe('the polling cadence hint', () => {
   it('passes on openai-poll-after-ms, and leaves it out when not sent', async () => {
     const { fake, client } = await setup();
     fake.addTask({ id: 'hinted', steps: TIMELINE, pollAfterMs: 15_000 });

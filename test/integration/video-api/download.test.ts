@@ -1,4 +1,4 @@
-/** downloadVideo against the fake API: every /content behaviour of §3 and §5.6–5.8, redirects and the key. */
+/** downloadVideo against the fake API: every /content behaviour in docs/video-api.md (the content endpoint, truncated downloads, expiring links), redirects and the key. */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -169,7 +169,7 @@ describe('links and who gets the key', () => {
 });
 
 describe('answers that are not a video', () => {
-  it('the seed relay’s /content JSON without a link yet is a failure, not a file', async () => {
+  it('the seed relay’s /content JSON without a link yet is "no file yet", neither a file nor a failure', async () => {
     const { fake, client } = harness;
     fake.addTask(completed('v'));
     fake.addFault({
@@ -186,11 +186,8 @@ describe('answers that are not a video', () => {
         },
       },
     });
-    const error = (await rejectionOf(
-      client.downloadVideo('v', { maxBytes: MiB, directory: dir.path }),
-    )) as VideoApiError;
-    expect(error.kind).toBe('bad_request');
-    expect(error.message).toContain('processing');
+    const result = await client.downloadVideo('v', { maxBytes: MiB, directory: dir.path });
+    expect(result).toEqual({ kind: 'not_ready', rawStatus: 'processing', publicUrl: undefined });
     expect(await dir.files()).toEqual([]);
   });
 
@@ -221,7 +218,7 @@ describe('answers that are not a video', () => {
   it.each<[Dialect, string]>([
     ['new-api', 'Task is not completed yet, current status: IN_PROGRESS'],
     ['gsa', '任务尚未完成（当前状态: in_progress）'],
-  ])('%s: /content before completion is bad_request, not retried (§5.10)', async (dialect, message) => {
+  ])('%s: /content before completion is bad_request, not retried', async (dialect, message) => {
     const { fake, client } = harness;
     fake.addTask({ id: 'v', dialect, steps: [{ atMs: 0, status: 'in_progress', progress: 50 }] });
     const error = (await rejectionOf(
@@ -233,7 +230,7 @@ describe('answers that are not a video', () => {
   });
 });
 
-describe('expiry (§5.8)', () => {
+describe('expiry', () => {
   it('a 404 after expires_at is "expired", known from getVideo', async () => {
     const { fake, client, clock } = harness;
     fake.addTask(completed('v', { expiresAfterMs: 3_600_000 }));
@@ -280,7 +277,7 @@ describe('expiry from a stored snapshot', () => {
   });
 });
 
-describe('verified, retried downloads (§5.7)', () => {
+describe('verified, retried downloads', () => {
   it('a truncated transfer is retried and the second one succeeds', async () => {
     const { fake, client, clientClock } = harness;
     fake.addTask(completed('v', { video: { bytes: 200_000 } }));

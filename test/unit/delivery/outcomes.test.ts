@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultContent } from '../../../src/delivery/delivery.js';
-import {
-  contentAfterRefusal,
-  dmAfterSend,
-  downloadRecord,
-  subscriptionAfterPost,
-} from '../../../src/delivery/outcomes.js';
+import { contentAfterRefusal, dmAfterSend, subscriptionAfterPost } from '../../../src/delivery/outcomes.js';
 import { MiB, PUBLIC_URL, downloadedFile, endedTask } from './fixtures.js';
+import { DEFAULT_NOT_READY_BACKOFF, recordDownload } from '../../../src/delivery/video-wait.js';
 
 const attached: ResultContent = {
   kind: 'attached',
@@ -83,18 +79,40 @@ describe('what a DM records', () => {
   });
 });
 
-describe('the record of the one download', () => {
+describe('the record of the one download (video-wait.ts)', () => {
   it('done with its size, skipped when only the size was learnt, failed with a short reason', () => {
-    expect(downloadRecord(downloadedFile(3 * MiB), 5)).toEqual({ state: 'done', at: 5, bytes: 3 * MiB });
-    expect(downloadRecord({ kind: 'too_large', bytes: 40 * MiB, publicUrl: undefined }, 5)).toEqual({
+    expect(recordDownload(downloadedFile(3 * MiB), 5, undefined, DEFAULT_NOT_READY_BACKOFF)).toEqual({
+      state: 'done',
+      at: 5,
+      bytes: 3 * MiB,
+    });
+    expect(
+      recordDownload(
+        { kind: 'too_large', bytes: 40 * MiB, publicUrl: undefined },
+        5,
+        undefined,
+        DEFAULT_NOT_READY_BACKOFF,
+      ),
+    ).toEqual({
       state: 'skipped',
       at: 5,
       bytes: 40 * MiB,
     });
-    expect(downloadRecord({ kind: 'too_large', bytes: undefined, publicUrl: undefined }, 5)).toEqual({
+    expect(
+      recordDownload(
+        { kind: 'too_large', bytes: undefined, publicUrl: undefined },
+        5,
+        undefined,
+        DEFAULT_NOT_READY_BACKOFF,
+      ),
+    ).toEqual({
       state: 'skipped',
       at: 5,
     });
-    expect(downloadRecord('expired', 5)).toEqual({ state: 'failed', at: 5, reason: 'expired' });
+    expect(recordDownload('expired', 5, undefined, DEFAULT_NOT_READY_BACKOFF)).toEqual({
+      state: 'failed',
+      at: 5,
+      reason: 'expired',
+    });
   });
 });

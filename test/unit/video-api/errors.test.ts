@@ -1,4 +1,4 @@
-/** §3 error envelopes, §5.11 innermost messages, §5.12 status codes, and what users may see. */
+/** Error envelopes, innermost messages and status codes (docs/video-api.md#error-bodies, #http-status-codes), and what users may see. */
 import { describe, expect, it } from 'vitest';
 import {
   VideoApiError,
@@ -12,7 +12,7 @@ import {
 const NOW = Date.UTC(2026, 0, 1);
 const KEY = 'sk-proj-SECRETSECRETSECRET1234';
 
-describe('§5.11 every error envelope yields its innermost message', () => {
+describe('every error envelope yields its innermost message', () => {
   it.each<[string, unknown, string | undefined]>([
     [
       'OpenAI ErrorResponse',
@@ -63,7 +63,7 @@ describe('§5.11 every error envelope yields its innermost message', () => {
   });
 });
 
-describe('§5.9 and §5.12 status codes map to kinds callers act on', () => {
+describe('status codes map to kinds callers act on', () => {
   const classify = (
     status: number,
     body: unknown = {},

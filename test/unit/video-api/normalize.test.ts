@@ -1,5 +1,5 @@
 /**
- * Table-driven checks of every §3 shape and §5 item of video-api.md that concerns reading a task body,
+ * Table-driven checks of every relay shape and fact in docs/video-api.md that concerns reading a task body,
  * plus the seed relay's two examples byte for byte.
  */
 import { readFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ describe('seed relay examples (byte for byte)', () => {
   });
 });
 
-describe('§5.1 status words, case-insensitive', () => {
+describe('status words, case-insensitive', () => {
   const table: Array<[VideoSnapshot['status'], string[]]> = [
     [
       'queued',
@@ -130,7 +130,7 @@ describe('§5.1 status words, case-insensitive', () => {
     });
   }
 
-  it('new-api internal upper-case words (§3) map too', () => {
+  it('new-api internal upper-case words map too', () => {
     expect(
       ['NOT_START', 'SUBMITTED', 'QUEUED', 'IN_PROGRESS', 'SUCCESS', 'FAILURE', 'UNKNOWN'].map(
         (w) => snap({ status: w }).status,
@@ -152,7 +152,7 @@ describe('§5.1 status words, case-insensitive', () => {
   });
 });
 
-describe('§5.2 nested status', () => {
+describe('nested status', () => {
   it.each<[string, unknown, VideoSnapshot['status'], string]>([
     [
       'pending over processing shows processing',
@@ -191,7 +191,7 @@ describe('§5.2 nested status', () => {
   });
 });
 
-describe('§5.3 progress', () => {
+describe('progress', () => {
   it.each<[string, unknown, number | undefined]>([
     ['an int 0–100', { status: 'in_progress', progress: 33 }, 33],
     ['a string "30%"', { status: 'in_progress', progress: '30%' }, 30],
@@ -243,7 +243,7 @@ describe('§5.3 progress', () => {
   });
 });
 
-describe('§5.5 the video link', () => {
+describe('the video link', () => {
   const link = (n: number) => `https://cdn.example/v${n}.mp4`;
   it.each<[string, unknown, string | undefined]>([
     ['video_url', { status: 'completed', video_url: link(1) }, link(1)],
@@ -272,7 +272,7 @@ describe('§5.5 the video link', () => {
   });
 });
 
-describe('§5.13 failure reason and moderation', () => {
+describe('failure reason and moderation', () => {
   it.each<[string, unknown, string, boolean]>([
     [
       'error.message (OpenAI)',
@@ -393,7 +393,7 @@ describe('§5.13 failure reason and moderation', () => {
   });
 });
 
-describe('§5.14 timestamps', () => {
+describe('timestamps', () => {
   it.each<[string, unknown, Date | undefined]>([
     ['unix seconds', { created_at: 1761622232 }, new Date(1761622232_000)],
     ['milliseconds (13 digits, new-api docs)', { created_at: 1764347090922 }, new Date(1764347090922)],
@@ -423,7 +423,7 @@ describe('§5.14 timestamps', () => {
   });
 });
 
-describe('§5.15 seconds and size', () => {
+describe('seconds and size', () => {
   it.each<[string, unknown, number | undefined]>([
     ['"8"', '8', 8],
     ['"10" (Sora-web relays)', '10', 10],
@@ -446,7 +446,7 @@ describe('§5.15 seconds and size', () => {
   });
 });
 
-describe('§5.17 and §3 shapes: unknown fields ignored, nothing required', () => {
+describe('shapes: unknown fields ignored, nothing required', () => {
   it.each<[string, unknown, Partial<VideoSnapshot>]>([
     [
       'official OpenAI object (GUIDE poll example, null fields omitted)',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkTaskId } from '../../../src/domain/task-id.js';
 
-describe('checkTaskId (§5.4: ids are opaque, only path-safe ones are refused)', () => {
+describe('checkTaskId (ids are opaque, only path-safe ones are refused)', () => {
   it.each([
     ['OpenAI video id', 'video_68d7512d07848190b3e45da0ecbebcde004da08e1e0678d5'],
     ['yutoai video uuid', 'video_b9d05dda-0f9d-48c2-944e-7c5b47c6a399'],
