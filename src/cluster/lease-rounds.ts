@@ -1,7 +1,7 @@
 import type { Logger } from '../ops/logger.js';
 import { messageOf } from '../store/backends/index.js';
 import { describeHolder } from './holder-id.js';
-import type { LeaseLoss, LeaseRedis, LeaseState } from './shard-lease.js';
+import type { LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
 
 /** What a lease's rounds ask Redis with. */
 export interface LeaseProtocol {

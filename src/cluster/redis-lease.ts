@@ -1,7 +1,7 @@
 import type { Logger } from '../ops/logger.js';
 import { messageOf, withTimeout } from '../store/backends/index.js';
 import { createPlainRedisClient } from '../store/backends/redis-client.js';
-import type { LeaseRedis } from './shard-lease.js';
+import type { LeaseRedis } from './lease-types.js';
 
 /** The lease operations as Lua scripts: each reads and changes the key atomically. */
 

@@ -3,6 +3,7 @@ import type { Clock } from '../scheduling/clock.js';
 import { newHolderId } from './holder-id.js';
 import { createLeaseRounds, type LeaseTransitions } from './lease-rounds.js';
 import { createHolderTerm, createTicker } from './lease-timers.js';
+import type { LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
 
 export { describeHolder, newHolderId } from './holder-id.js';
 
@@ -18,27 +19,7 @@ export { describeHolder, newHolderId } from './holder-id.js';
  * someone else may already have taken.
  */
 
-/** The few Redis operations a lease needs; `createLeaseRedis` (redis-lease.ts) implements them. */
-export interface LeaseRedis {
-  /**
-   * Takes the lease if it is free (or already ours): 'acquired', or 'taken' when another value is
-   * there. Atomic.
-   */
-  acquire(key: string, value: string, ttlMs: number): Promise<'acquired' | 'taken'>;
-  /**
-   * Extends the lease if it is still ours ('renewed'), takes it again if it is gone ('reacquired':
-   * Redis lost it, or it expired during an outage), or leaves it alone ('taken'). Atomic.
-   */
-  renew(key: string, value: string, ttlMs: number): Promise<'renewed' | 'reacquired' | 'taken'>;
-  /** Deletes the lease if it is still ours. Atomic. */
-  release(key: string, value: string): Promise<boolean>;
-  /** The current value, to say who holds it. */
-  get(key: string): Promise<string | undefined>;
-  close(): Promise<void>;
-}
-
-export type LeaseState = 'waiting' | 'held' | 'stopped';
-export type LeaseLoss = 'taken' | 'expired';
+export type { LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
 
 export interface ShardLease {
   readonly state: LeaseState;

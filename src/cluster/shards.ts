@@ -5,7 +5,7 @@ import type { Logger } from '../ops/logger.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { createLeaseRedis } from './redis-lease.js';
-import type { LeaseRedis } from './shard-lease.js';
+import type { LeaseRedis } from './lease-types.js';
 import { createShardRunner } from './shard-runner.js';
 import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
 

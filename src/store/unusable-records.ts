@@ -1,7 +1,10 @@
 import { UnreadableValue, messageOf } from './backends/index.js';
 import { storeKeys } from './keys.js';
 import type { Decoded, RecordIssue } from './record-codec.js';
-import type { RecordIoDeps } from './record-io.js';
+import type { Logger } from '../ops/logger.js';
+import type { Clock } from '../scheduling/clock.js';
+import type { KeyValueBackend } from './backends/index.js';
+import type { KeyedMutex } from './keyed-mutex.js';
 import { RECORD_VERSION } from './records.js';
 
 /**
@@ -13,12 +16,15 @@ export interface UnusableRecords {
   settle<V>(key: string, raw: unknown, decoded: Decoded<V>): Promise<V | undefined>;
 }
 
-export function createUnusableRecords(
-  deps: Pick<RecordIoDeps, 'backend' | 'logger' | 'clock' | 'lock'> & {
-    /** Drops a quarantined key from the record cache. */
-    forget(key: string): void;
-  },
-): UnusableRecords {
+export function createUnusableRecords(deps: {
+  backend: KeyValueBackend;
+  logger: Logger;
+  clock: Clock;
+  /** The per-key lock of record writes: a quarantine must not remove a record written meanwhile. */
+  lock: KeyedMutex;
+  /** Drops a quarantined key from the record cache. */
+  forget(key: string): void;
+}): UnusableRecords {
   const { backend, logger, clock, lock } = deps;
   const warnedNewer = new Set<string>();
 
