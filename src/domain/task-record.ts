@@ -82,6 +82,14 @@ export interface TaskRecord {
   /** Channels subscribed to this task, kept by the caller (the store keeps its own index too). */
   channelIds: string[];
   delivery?: TaskDelivery | undefined;
+  /** Set while the API answers "not found" for a task it knew; any reading clears it (src/tracking/not-found.ts). */
+  notFound?: NotFoundStreak | undefined;
+}
+
+/** "Not found" answers in a row: when the first came and how many, kept so a restart goes on counting. */
+export interface NotFoundStreak {
+  since: number;
+  count: number;
 }
 
 export interface SubscriptionRecord {

@@ -133,7 +133,9 @@ function settleFailure(deps: PollRunnerDeps, task: TrackedTask, error: unknown, 
     consecutiveErrors: history.consecutiveErrors,
     retryInMs: delay,
   };
-  if (facts?.kind === 'transient') logger.warn(context, 'poll failed; retrying with backoff');
+  // "Not found" is expected for a while just after a task is created (src/tracking/not-found.ts).
+  const expected = facts?.kind === 'transient' || facts?.kind === 'not_found';
+  if (expected) logger.warn(context, 'poll failed; retrying with backoff');
   else logger.error({ ...context, kind: facts?.kind }, 'poll failed unexpectedly; retrying with backoff');
   queue.reinsert(task, now + delay);
 }

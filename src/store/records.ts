@@ -113,6 +113,7 @@ export const storedTaskSchema: z.ZodType<StoredTask> = z.object({
   nextPollAt: epochMs.optional(),
   channelIds: z.array(nonEmpty),
   delivery: taskDeliverySchema.optional(),
+  notFound: z.object({ since: epochMs, count: z.number().int().positive() }).optional(),
 });
 
 export const storedSubscriptionSchema: z.ZodType<SubscriptionRecord> = z.object({

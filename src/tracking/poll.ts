@@ -5,6 +5,7 @@ import { VideoApiError } from '../video-api/errors.js';
 import type { TrackerContext } from './context.js';
 import { endTask, finishEnding } from './ending.js';
 import { fanOut } from './fan-out.js';
+import { afterNotFound } from './not-found.js';
 import { applySnapshot, deadlineReason, endReasonAfterPoll, withKnownFacts } from './rules.js';
 
 /**
@@ -68,8 +69,9 @@ async function pollOnce(
 }
 
 /**
- * A task the API no longer knows has ended. Other failures (outage, rate limit, a key revoked for a
- * while) keep the task, and are rethrown so the scheduler backs off; its deadlines still end it.
+ * A task the API has stopped knowing ends once that persists (not-found.ts); until then it keeps its
+ * last reading. Other failures (outage, rate limit, a key revoked for a while) keep the task too; the
+ * error is rethrown so the scheduler backs off, and the task's deadlines still end it.
  */
 async function afterFailedRead(
   ctx: TrackerContext,
@@ -77,11 +79,15 @@ async function afterFailedRead(
   error: unknown,
   now: number,
 ): Promise<PollOutcome> {
+  let kept = task;
   if (error instanceof VideoApiError && error.kind === 'not_found') {
-    return end(ctx, { ...task, lastPolledAt: now }, 'not_found');
+    const { ended, streak } = afterNotFound(task, now);
+    if (ended) return end(ctx, { ...task, lastPolledAt: now, notFound: streak }, 'not_found');
+    kept = { ...task, notFound: streak };
+    await ctx.store.putTask(kept);
   }
-  const expired = deadlineReason(task, now, ctx.limits);
-  if (expired) return end(ctx, task, expired);
+  const expired = deadlineReason(kept, now, ctx.limits);
+  if (expired) return end(ctx, kept, expired);
   throw error;
 }
 

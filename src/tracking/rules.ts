@@ -63,8 +63,10 @@ export function applySnapshot(
   now: number,
 ): { next: TaskRecord; changed: boolean } {
   const changed = visiblyDifferent(task.snapshot, snapshot);
+  // A reading ends any run of "not found" answers (not-found.ts).
+  const { notFound: _cleared, ...known } = task;
   return {
-    next: { ...task, snapshot, lastPolledAt: now, lastChangeAt: changed ? now : task.lastChangeAt },
+    next: { ...known, snapshot, lastPolledAt: now, lastChangeAt: changed ? now : task.lastChangeAt },
     changed,
   };
 }

@@ -149,16 +149,63 @@ describe('tracker', () => {
     ]);
   });
 
-  it('ends a task the API no longer knows, and one that shows no change for too long', async () => {
+  it('keeps a task through a brief "not found", showing its last reading, until a reading comes back', async () => {
     api.answers.set('video_abc', snapshot('video_abc'));
-    api.answers.set('video_idle', snapshot('video_idle'));
     await tracker.track(request());
-    await tracker.track(request({ taskId: 'video_idle' }));
+    await clock.advance(10 * 60_000);
 
     api.answers.delete('video_abc');
-    expect(await tracker.poll('video_abc')).toBe('terminal');
-    expect((await store.getTask('video_abc'))?.endReason).toBe('not_found');
+    await expect(tracker.poll('video_abc')).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(tracker.poll('video_abc')).rejects.toMatchObject({ kind: 'not_found' });
+    await tracker.settled();
+    expect(pub.updates).toEqual([]); // nothing flashed "not found"
+    expect(await store.activeTaskIds()).toEqual(['video_abc']);
+    expect((await store.getTask('video_abc'))?.notFound).toEqual({ since: clock.now(), count: 2 });
 
+    api.answers.set(
+      'video_abc',
+      snapshot('video_abc', { status: 'in_progress', rawStatus: 'in_progress', progress: 40 }),
+    );
+    expect(await tracker.poll('video_abc')).toBe('changed');
+    expect((await store.getTask('video_abc'))?.notFound).toBeUndefined();
+  });
+
+  it('ends a task whose "not found" persists past the grace, counting on across a restart', async () => {
+    // No record cache: what a restarted process reads is what the store kept.
+    const kept = await createTrackingStore({
+      url: 'memory://',
+      logger: pino({ level: 'silent' }),
+      maxCachedRecords: 0,
+    });
+    const start = () =>
+      createTracker({
+        store: kept,
+        videoApi: api.api,
+        publisher: pub.publisher,
+        clock,
+        logger: pino({ level: 'silent' }),
+        limits,
+      });
+    const before = start();
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await before.track(request());
+    await clock.advance(10 * 60_000);
+    api.answers.delete('video_abc');
+    await expect(before.poll('video_abc')).rejects.toMatchObject({ kind: 'not_found' });
+    await clock.advance(60_000);
+    await expect(before.poll('video_abc')).rejects.toMatchObject({ kind: 'not_found' });
+
+    const after = start();
+    await clock.advance(60_000);
+    expect(await after.poll('video_abc')).toBe('terminal');
+    expect((await kept.getTask('video_abc'))?.endReason).toBe('not_found');
+    expect(pub.updates.map((u) => [u.final, u.task.endReason])).toEqual([[true, 'not_found']]);
+    await kept.close();
+  });
+
+  it('ends a task that shows no change for too long', async () => {
+    api.answers.set('video_idle', snapshot('video_idle'));
+    await tracker.track(request({ taskId: 'video_idle' }));
     await clock.advance(limits.idleTimeoutMs);
     expect(await tracker.poll('video_idle')).toBe('terminal');
     expect((await store.getTask('video_idle'))?.endReason).toBe('idle_timeout');
