@@ -50,6 +50,7 @@ check_commands() {
   expect_config_error 1 '^Configuration error: SHARD_COUNT ' start:sharded
   expect_config_error 4 '^Configuration error: SORA_API_KEY ' status -- x
   expect_config_error 4 '^Configuration error: SORA_API_KEY ' watch -- x
+  expect_config_error 4 '^Configuration error: SORA_API_KEY ' download -- x
   expect_config_error 1 'Configuration error: DISCORD_TOKEN ' deploy-commands
   # The id is checked before the configuration, and before anything is sent.
   expect_config_error 4 '^status: The task id contains' status -- 'not an id'
