@@ -4,6 +4,7 @@ import { createShardLifecycle } from './app/lifecycle.js';
 import { assembleTracking } from './app/tracking.js';
 import { shardNamespace, type ShardRef } from './cluster/shard-ref.js';
 import type { BotConfig } from './config.js';
+import { cachedBotPermissions } from './discord/channel-permissions.js';
 import { createDiscordClient, gatewayStatus, isGatewayReady } from './discord/client.js';
 import { createDiscordPort } from './discord/port.js';
 import { shardChecks, type GatewayView } from './ops/health.js';
@@ -84,6 +85,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     port: createDiscordPort(client.rest),
     guildPremiumTier: (guildId) => client.guilds.cache.get(guildId)?.premiumTier,
+    channelPermissions: cachedBotPermissions(client),
     sharedVideoApi: options.videoApi,
     random: options.random ?? Math.random,
   });

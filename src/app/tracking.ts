@@ -2,6 +2,7 @@ import { discordBudgetPerShard, type ShardRef } from '../cluster/shard-ref.js';
 import type { BotConfig } from '../config.js';
 import { createDelivery } from '../delivery/delivery.js';
 import { createEditPacer, type EditPacer } from '../discord/edit-pacer.js';
+import type { ChannelPermissionsLookup } from '../discord/channel-permissions.js';
 import type { DiscordPort } from '../discord/port.js';
 import { createProgressPublisher } from '../discord/progress-publisher.js';
 import { createResultPublisher } from '../discord/result-publisher.js';
@@ -36,6 +37,8 @@ export interface ShardTrackingDeps {
   port: DiscordPort;
   /** The boost tier of a guild, from the gateway's cache: it sets the upload limit of a result. */
   guildPremiumTier: (guildId: string) => number | undefined;
+  /** The bot's permissions in a channel, from the gateway's cache: what a post there may carry. */
+  channelPermissions: ChannelPermissionsLookup;
   /** The process's video API client, shared by its shards; default one of the shard's own. */
   sharedVideoApi: VideoApiClient | undefined;
   shardMetrics: ShardMetrics;
@@ -109,13 +112,25 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
       maxDelayMs: config.pollMaxIntervalMs,
       giveUpAfterMs: NOT_READY_GIVE_UP_MS,
     },
-    publisher: createResultPublisher({ port, pacer, logger, guildPremiumTier: deps.guildPremiumTier }),
+    publisher: createResultPublisher({
+      port,
+      pacer,
+      logger,
+      guildPremiumTier: deps.guildPremiumTier,
+      channelPermissions: deps.channelPermissions,
+    }),
   });
   const tracker = createTracker({
     delivery,
     store,
     videoApi,
-    publisher: createProgressPublisher({ port, pacer, clock, logger }),
+    publisher: createProgressPublisher({
+      port,
+      pacer,
+      clock,
+      logger,
+      channelPermissions: deps.channelPermissions,
+    }),
     clock,
     logger,
     random,

@@ -22,10 +22,15 @@ export type ResultContent =
       kind: 'linked';
       url: string;
       bytes: number | undefined;
-      /** `not_ready`: the API still had no file when we stopped waiting for it (video-wait.ts). */
-      why: 'too_large' | 'download_failed' | 'not_ready';
+      /**
+       * `not_ready`: the API still had no file when we stopped waiting for it (video-wait.ts);
+       * `attach_denied`: the bot may not attach files in the channel (no Attach Files).
+       */
+      why: 'too_large' | 'download_failed' | 'not_ready' | 'attach_denied';
     }
   | { kind: 'too_large_no_link'; bytes: number | undefined; limitBytes: number }
+  /** The bot may not attach files in the channel, and the API gave no public link. */
+  | { kind: 'attach_denied_no_link' }
   | { kind: 'download_failed_no_link' }
   | { kind: 'not_ready_no_link' }
   | { kind: 'expired' }
@@ -78,6 +83,15 @@ export function withoutAttachment(task: TaskRecord, content: ResultContent, limi
         bytes: content.video.bytes,
         limitBytes: Math.min(limit, content.video.bytes - 1),
       };
+}
+
+/** When the channel does not let the bot attach files (no Attach Files): link the video, or explain. */
+export function withoutAttachPermission(task: TaskRecord, content: ResultContent): ResultContent {
+  if (content.kind !== 'attached') return content;
+  const url = task.snapshot?.videoUrl;
+  return url
+    ? { kind: 'linked', url, bytes: content.video.bytes, why: 'attach_denied' }
+    : { kind: 'attach_denied_no_link' };
 }
 
 /** How a posted result handed the video over, as recorded on the subscription. */

@@ -15,7 +15,7 @@ import type { ResultPublisher } from './result-port.js';
  */
 
 export { MAX_REQUEST_BYTES, type DownloadedVideo, type ResultContent, type VideoFacts } from './content.js';
-export type { DmOutcome, PostOutcome, ResultPublisher, UploadLimits } from './result-port.js';
+export type { DmOutcome, PostAllowance, PostOutcome, ResultPublisher, UploadLimits } from './result-port.js';
 
 export interface DeliveryOptions {
   store: TrackingStore;

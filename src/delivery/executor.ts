@@ -15,6 +15,7 @@ import {
   type PostStep,
 } from './plan.js';
 import type { ResultPublisher } from './result-port.js';
+import { firstPost, postAfterRefusal } from './post-fallback.js';
 import { downloadForDelivery, type VideoDownloadDeps } from './video-download.js';
 
 /**
@@ -80,18 +81,21 @@ async function postResult(deps: DeliveryDeps, task: TaskRecord, step: PostStep):
     ? sub
     : await updateSubscription(store, sub, { delivery: { state: 'pending', nonce: newNonce() } });
   const nonce = current.delivery!.nonce;
-  let content = step.content;
-  let outcome = await publisher.postResult(current, task, content, nonce);
-  const fallback = contentAfterRefusal(task, content, outcome, step.limit);
-  if (fallback) {
-    log.info('upload refused as too large; posting the link instead');
-    content = fallback;
-    outcome = await publisher.postResult(current, task, content, nonce);
+  // Fitted to the channel's known permissions, then lesser after each refusal (post-fallback.ts).
+  let post = firstPost(task, step.content, publisher.postAllowance?.(current));
+  let outcome = await publisher.postResult(current, task, post.content, nonce, { reply: post.reply });
+  let lesser = postAfterRefusal(task, post, outcome, step.limit);
+  while (lesser) {
+    log.info({ refused: outcome.kind, reply: lesser.reply }, 'result refused; posting a lesser form');
+    post = lesser;
+    outcome = await publisher.postResult(current, task, post.content, nonce, { reply: post.reply });
+    lesser = postAfterRefusal(task, post, outcome, step.limit);
   }
-  const change = subscriptionAfterPost(outcome, content, nonce, clock.now());
+  const change = subscriptionAfterPost(outcome, post.content, nonce, clock.now());
   if (change) current = await updateSubscription(store, current, change);
   if (outcome.kind === 'posted') log.info({ mode: current.delivery?.mode }, 'result posted');
-  else if (outcome.kind === 'channel_lost') log.info('channel lost before the result could be posted');
+  else if (outcome.kind === 'channel_lost' || outcome.kind === 'forbidden')
+    log.info({ outcome: outcome.kind }, 'channel lost before the result could be posted');
   else log.warn('result could not be posted; will retry');
   return current;
 }

@@ -39,6 +39,8 @@ export function subscriptionAfterPost(
           postedAt: now,
         },
       };
+    // Forbidden once every lesser post was refused too (post-fallback.ts): the bot cannot post there.
+    case 'forbidden':
     case 'channel_lost':
       return { state: 'channel_lost', delivery: { state: 'failed', nonce } };
     default:

@@ -32,6 +32,7 @@ export const DiscordErrorCode = {
   MissingPermissions: 50013,
   InvalidWebhookToken: 50027,
   NoMutualGuilds: 50278,
+  CannotReplyWithoutReadMessageHistory: 160002,
 } as const;
 
 export function classifyDiscordError(error: unknown): DiscordFailure {
@@ -70,6 +71,17 @@ export function classifyDiscordError(error: unknown): DiscordFailure {
     if (/fetch failed|socket|network|ECONNRE/i.test(error.message)) return 'transient';
   }
   return 'other';
+}
+
+/**
+ * Which permission a refused post lacked, when that is all that stands in its way: `reply` for 160002
+ * (Read Message History, to reply), `unknown` for 50013 (Discord does not say which: Attach Files,
+ * Embed Links, Read Message History for a reply, or Send Messages itself). Undefined for anything else.
+ */
+export function missingPostPermission(error: unknown): 'reply' | 'unknown' | undefined {
+  if (!(error instanceof DiscordAPIError)) return undefined;
+  if (error.code === DiscordErrorCode.CannotReplyWithoutReadMessageHistory) return 'reply';
+  return error.code === DiscordErrorCode.MissingPermissions ? 'unknown' : undefined;
 }
 
 /** A short, safe description for logs: status and code only, never the request body or headers. */

@@ -4,7 +4,8 @@ import type { Clock } from '../scheduling/clock.js';
 import type { EditPacer } from './edit-pacer.js';
 import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
 import type { CreateOutcome, ProgressPublisher, PublishOutcome } from '../tracking/tracker.js';
-import { classifyDiscordError, describeDiscordError } from './errors.js';
+import type { ChannelPermissionsLookup } from './channel-permissions.js';
+import { classifyDiscordError, describeDiscordError, missingPostPermission } from './errors.js';
 import type { DiscordPort } from './port.js';
 
 /** What people see for a subscription, from the records alone. */
@@ -32,6 +33,29 @@ export function progressView(sub: SubscriptionRecord, task: TaskRecord): Progres
 }
 
 /**
+ * What Discord's refusal of an edit means for the tracker: a deleted message, a lost channel, or a retry
+ * (a rate limit also holds the channel back).
+ */
+function refusedEdit(
+  error: unknown,
+  sub: SubscriptionRecord,
+  deps: { pacer: EditPacer; logger: Logger; canPost: boolean },
+): PublishOutcome {
+  const failure = classifyDiscordError(error);
+  const context = { taskId: sub.taskId, channelId: sub.channelId, guildId: sub.guildId };
+  // Refused (50013) although the bot may still post here, e.g. Embed Links newly denied and the cache
+  // not yet told: the channel is kept for its result.
+  if (missingPostPermission(error) === 'unknown' && deps.canPost) {
+    deps.logger.info(context, 'progress message not editable here (a permission is missing)');
+    return { kind: 'unchanged' };
+  }
+  if (failure === 'message_deleted' || failure === 'channel_lost') return { kind: failure };
+  if (failure === 'rate_limited') deps.pacer.penalize(sub.channelId, 5_000);
+  deps.logger.warn({ ...context, ...describeDiscordError(error) }, 'progress edit failed');
+  return { kind: 'failed' };
+}
+
+/**
  * Renders a task for one channel and writes it through the edit pacer: unchanged renders are skipped,
  * a newer state replaces one still waiting, and Discord's answers become outcomes for the tracker.
  */
@@ -40,8 +64,15 @@ export function createProgressPublisher(options: {
   pacer: EditPacer;
   clock: Clock;
   logger: Logger;
+  /** The bot's permissions in a channel, from the gateway's cache. */
+  channelPermissions?: ChannelPermissionsLookup;
 }): ProgressPublisher {
   const { port, pacer, clock, logger } = options;
+  // Without Embed Links the progress embed cannot be shown, but the channel still gets its result
+  // (a plain message): the subscription stays, and the edit is skipped rather than refused each time.
+  const canPost = (channelId: string) => options.channelPermissions?.(channelId)?.post === true;
+  const cannotEmbed = (channelId: string) =>
+    canPost(channelId) && options.channelPermissions?.(channelId)?.embedLinks === false;
 
   return {
     async create(sub, task): Promise<CreateOutcome> {
@@ -79,6 +110,7 @@ export function createProgressPublisher(options: {
       const renderedAt = clock.now();
       const hash = visibleHash(renderProgressMessage(progressView(sub, task), renderedAt));
       if (hash === sub.lastRenderedHash) return Promise.resolve({ kind: 'unchanged' });
+      if (cannotEmbed(sub.channelId)) return Promise.resolve({ kind: 'unchanged' });
 
       const key = `${sub.channelId}:${messageId}`;
       return new Promise<PublishOutcome>((settle) => {
@@ -96,15 +128,7 @@ export function createProgressPublisher(options: {
               await port.editMessage(sub.channelId, messageId, payload);
               settle({ kind: 'published', hash });
             } catch (error) {
-              const failure = classifyDiscordError(error);
-              const context = { taskId: sub.taskId, channelId: sub.channelId, guildId: sub.guildId };
-              if (failure === 'message_deleted' || failure === 'channel_lost') {
-                settle({ kind: failure });
-                return;
-              }
-              if (failure === 'rate_limited') pacer.penalize(sub.channelId, 5_000);
-              logger.warn({ ...context, ...describeDiscordError(error) }, 'progress edit failed');
-              settle({ kind: 'failed' });
+              settle(refusedEdit(error, sub, { pacer, logger, canPost: canPost(sub.channelId) }));
             }
           },
         });

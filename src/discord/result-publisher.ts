@@ -7,12 +7,14 @@ import type { EditPacer } from './edit-pacer.js';
 import {
   MAX_REQUEST_BYTES,
   type DmOutcome,
+  type PostAllowance,
   type PostOutcome,
   type ResultContent,
   type ResultPublisher,
 } from '../delivery/delivery.js';
 import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
-import { classifyDiscordError, describeDiscordError } from './errors.js';
+import type { BotChannelPermissions, ChannelPermissionsLookup } from './channel-permissions.js';
+import { classifyDiscordError, describeDiscordError, missingPostPermission } from './errors.js';
 import type { DiscordPort } from './port.js';
 
 const MiB = 1024 * 1024;
@@ -45,12 +47,16 @@ async function videoFile(taskId: string, content: ResultContent): Promise<RawFil
   ];
 }
 
-/** The channel's result: a reply to the progress message, created once whatever the retries. */
+/**
+ * The channel's result: a reply to the progress message (a plain message when `reply` is false), created
+ * once whatever the retries.
+ */
 export function resultMessageBody(
   sub: SubscriptionRecord,
   task: TaskRecord,
   content: ResultContent,
   nonce: string,
+  reply = true,
 ): RESTPostAPIChannelMessageJSONBody {
   const payload = renderResultMessage({
     locale: sub.locale,
@@ -58,7 +64,7 @@ export function resultMessageBody(
     requesterId: sub.requesterId,
     snapshot: task.snapshot,
     content,
-    progressMessageId: sub.messageId,
+    progressMessageId: reply ? sub.messageId : undefined,
   });
   return { ...payload, nonce, enforce_nonce: true };
 }
@@ -84,11 +90,26 @@ export function resultDmBody(
   return { ...payload, nonce, enforce_nonce: true };
 }
 
-/** What a refused result post means: a file too large, a channel the bot can no longer post in, or a retry. */
+/**
+ * What a refused result post means: a file too large, a permission the post lacks (a lesser post may
+ * still go through), a channel the bot can no longer see, or a retry.
+ */
 export function postFailureOutcome(error: unknown): Exclude<PostOutcome, { kind: 'posted' }> {
+  const missing = missingPostPermission(error);
+  if (missing !== undefined) return { kind: 'forbidden', missing };
   const failure = classifyDiscordError(error);
   if (failure === 'too_large' || failure === 'channel_lost') return { kind: failure };
   return { kind: 'failed' };
+}
+
+/**
+ * What a result post may carry in a channel, from the bot's known permissions there. Where it seems it
+ * cannot post at all, the plainest post is tried once: the cache may be stale.
+ */
+export function postAllowanceFrom(permissions: BotChannelPermissions | undefined): PostAllowance | undefined {
+  if (permissions === undefined) return undefined;
+  const { post } = permissions;
+  return { attachFiles: post && permissions.attachFiles, reply: post && permissions.readMessageHistory };
 }
 
 /** What a refused DM means: the user's DMs closed (never retried), a file too large, or a retry. */
@@ -140,6 +161,8 @@ export function createResultPublisher(options: {
   logger: Logger;
   /** The boost tier of a guild, from the gateway's cache. */
   guildPremiumTier: (guildId: string) => number | undefined;
+  /** The bot's permissions in a channel, from the gateway's cache. */
+  channelPermissions?: ChannelPermissionsLookup;
 }): ResultPublisher {
   const { port, pacer, logger } = options;
   const dmChannelOf = dmChannels(port);
@@ -154,8 +177,12 @@ export function createResultPublisher(options: {
       );
     },
 
-    async postResult(sub, task, content, nonce): Promise<PostOutcome> {
-      const body = resultMessageBody(sub, task, content, nonce);
+    postAllowance(sub) {
+      return postAllowanceFrom(options.channelPermissions?.(sub.channelId));
+    },
+
+    async postResult(sub, task, content, nonce, { reply } = { reply: true }): Promise<PostOutcome> {
+      const body = resultMessageBody(sub, task, content, nonce, reply);
       try {
         const files = await videoFile(task.id, content);
         const message = await pacedFinal(pacer, sub.channelId, `result:${sub.channelId}:${task.id}`, () =>

@@ -71,6 +71,7 @@ const LINKED_TEXT = {
   too_large: 'result.linked',
   download_failed: 'result.linkedAfterFailure',
   not_ready: 'result.linkedNotReady',
+  attach_denied: 'result.linkedAttachDenied',
 } as const;
 
 function resultText(
@@ -99,6 +100,8 @@ function resultText(
       });
     case 'download_failed_no_link':
       return tr('result.downloadFailedNoLink', params);
+    case 'attach_denied_no_link':
+      return tr('result.attachDeniedNoLink', params);
     case 'not_ready_no_link':
       return tr('result.notReadyNoLink', params);
     case 'expired':

@@ -23,6 +23,7 @@ export const ErrorCode = {
   InvalidWebhookToken: 50027,
   InvalidFormBody: 50035,
   NoMutualGuilds: 50278,
+  CannotReplyWithoutReadMessageHistory: 160002,
 } as const;
 
 /** Permission bits; names follow discord.js's `PermissionFlagsBits`. */

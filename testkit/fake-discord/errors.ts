@@ -42,6 +42,12 @@ export const Errors = {
     ),
   missingAccess: () => new DiscordError(403, ErrorCode.MissingAccess, 'Missing Access'),
   missingPermissions: () => new DiscordError(403, ErrorCode.MissingPermissions, 'Missing Permissions'),
+  cannotReplyWithoutHistory: () =>
+    new DiscordError(
+      403,
+      ErrorCode.CannotReplyWithoutReadMessageHistory,
+      'Cannot reply without permission to read message history',
+    ),
   cannotEditOthers: () =>
     new DiscordError(
       403,

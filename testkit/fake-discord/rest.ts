@@ -2,7 +2,8 @@
  * Bot routes (they need `Authorization: Bot <token>`): gateway info, users, the application and its
  * commands, channels and their messages, DM channels. Each answers with Discord's JSON and, where the
  * state says so, Discord's errors: 10003 channel gone, 10008 message gone, 50001 no access, 50013 a
- * missing permission, 50007 / 50278 DMs not possible, 413 40005 file over the upload limit.
+ * missing permission, 160002 a reply without Read Message History, 50007 / 50278 DMs not possible,
+ * 413 40005 file over the upload limit.
  */
 import { ChannelType, Limits, Permission } from './constants.js';
 import type { CommandStore } from './commands.js';
@@ -83,7 +84,12 @@ export function createBotRoutes(ctx: RestContext): RouteDefinition[] {
       if (Array.isArray(body.embeds) && body.embeds.length > 0)
         requirePermission(channel, Permission.EmbedLinks);
       if (files.length > 0) requirePermission(channel, Permission.AttachFiles);
-      if (isObject(body.message_reference)) requirePermission(channel, Permission.ReadMessageHistory);
+      // A reply needs Read Message History; Discord names that one (160002, 403), not 50013.
+      if (
+        isObject(body.message_reference) &&
+        !(world.permissionsIn(channel, bot.id) & Permission.ReadMessageHistory)
+      )
+        throw Errors.cannotReplyWithoutHistory();
     }
     checkUploadLimit(files, world.uploadLimit(channel));
     validateMessageBody(body);

@@ -145,6 +145,10 @@ export const enUS = {
     '{mention} your video is ready: {taskId}, but at {size} it is too large to attach here (the limit is {limit}) and the video API gave no public link. Generating it at a smaller size or a shorter duration would let it fit.',
   'result.linkedNotReady':
     '{mention} your video is ready: {taskId}. The video API was still preparing the file when I stopped waiting for it, so it is not attached here: [download the MP4]({url}){expiry}.',
+  'result.linkedAttachDenied':
+    '{mention} your video is ready: {taskId}. I am not allowed to attach files in this channel: [download the MP4]({url}){expiry}.',
+  'result.attachDeniedNoLink':
+    '{mention} your video is ready: {taskId}, but I am not allowed to attach files in this channel and the video API gave no public link. Ask a moderator to give me Attach Files here, or fetch it from the API directly.',
   'result.notReadyNoLink':
     '{mention} the task {taskId} completed, but the video API still had no file for it after 10 minutes of waiting, and it gave no public link. Try again later with `/sora status`, or fetch it from the API directly.',
   'result.downloadFailedNoLink':

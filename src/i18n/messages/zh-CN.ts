@@ -126,6 +126,10 @@ export const zhCN = defineTranslation({
     '{mention} 你的视频已生成：{taskId}，但文件大小 {size} 超出此处的上传上限（{limit}），且视频 API 没有提供公开链接。改用更小的分辨率或更短的时长即可上传。',
   'result.linkedNotReady':
     '{mention} 你的视频已生成：{taskId}。我停止等待时视频 API 仍在准备文件，因此未在此附上：[下载 MP4]({url}){expiry}。',
+  'result.linkedAttachDenied':
+    '{mention} 你的视频已生成：{taskId}。我在此频道没有上传文件的权限：[下载 MP4]({url}){expiry}。',
+  'result.attachDeniedNoLink':
+    '{mention} 你的视频已生成：{taskId}，但我在此频道没有上传文件的权限，且视频 API 没有提供公开链接。请让管理员在此授予我“附加文件”权限，或直接从 API 获取。',
   'result.notReadyNoLink':
     '{mention} 任务 {taskId} 已完成，但等待 10 分钟后视频 API 仍没有该视频的文件，也没有提供公开链接。请稍后用 `/sora status` 再试，或直接从 API 获取。',
   'result.downloadFailedNoLink':

@@ -109,6 +109,36 @@ describe('the progress publisher', () => {
       expect(pacing.penalties).toEqual([]);
     });
 
+    it('a channel the bot may still post in keeps its subscription without Embed Links: no edit is sent, or a refused one is let go', async () => {
+      const known = { post: true, embedLinks: false, attachFiles: true, readMessageHistory: true };
+      const cache = new Map([[CHANNEL_A, known]]);
+      const withCache = createProgressPublisher({
+        port: discord.port,
+        pacer: pacing.pacer,
+        clock: createManualClock(NOW),
+        logger: pino({ level: 'silent' }),
+        channelPermissions: (channelId) => cache.get(channelId),
+      });
+      // Known to lack Embed Links: the edit would be refused, so it is not sent.
+      expect(await withCache.update(subscription(), endedTask(), { final: true })).toEqual({
+        kind: 'unchanged',
+      });
+      expect(discord.edits).toEqual([]);
+      // The cache said Embed Links, Discord said 50013: the channel stays, for its result.
+      cache.set(CHANNEL_A, { ...known, embedLinks: true });
+      discord.failures.edit.push(discordError(403, 50013, 'PATCH'));
+      expect(await withCache.update(subscription(), running(), { final: false })).toEqual({
+        kind: 'unchanged',
+      });
+      // The bot may not post at all (or the cache does not know the channel): lost, as before.
+      cache.set(CHANNEL_A, { ...known, post: false });
+      discord.failures.edit.push(discordError(403, 50013, 'PATCH'));
+      expect((await withCache.update(subscription(), running(), { final: false })).kind).toBe('channel_lost');
+      cache.delete(CHANNEL_A);
+      discord.failures.edit.push(discordError(403, 50013, 'PATCH'));
+      expect((await withCache.update(subscription(), running(), { final: false })).kind).toBe('channel_lost');
+    });
+
     it('rate limits (429, 30046) hold the channel back for 5 s and fail the edit, to be retried', async () => {
       discord.failures.edit.push(discordError(429, 0, 'PATCH'), discordError(400, 30046, 'PATCH'));
       for (let i = 0; i < 2; i++)

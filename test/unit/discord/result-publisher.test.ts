@@ -79,17 +79,35 @@ describe('the result publisher', () => {
       expect(pacing.submitted.map((w) => [w.channelId, w.priority])).toEqual([[CHANNEL_A, 'final']]);
     });
 
-    it('a channel the bot lost (10003, 50001, 50013) is reported as lost', async () => {
+    it('a channel the bot lost (10003, 50001) is reported as lost', async () => {
       for (const [status, code] of [
         [404, 10003],
         [403, 50001],
-        [403, 50013],
       ] as const) {
         discord.failures.create.push(discordError(status, code));
         expect(await publisher.postResult(subscription(), endedTask(), linked, 'n')).toEqual({
           kind: 'channel_lost',
         });
       }
+    });
+
+    it('a missing permission is forbidden, not lost: 160002 names the reply, 50013 names nothing', async () => {
+      discord.failures.create.push(discordError(403, 160002), discordError(403, 50013));
+      expect(await publisher.postResult(subscription(), endedTask(), attached, 'n')).toEqual({
+        kind: 'forbidden',
+        missing: 'reply',
+      });
+      expect(await publisher.postResult(subscription(), endedTask(), attached, 'n')).toEqual({
+        kind: 'forbidden',
+        missing: 'unknown',
+      });
+    });
+
+    it('posts a plain message, not a reply, when told to', async () => {
+      await publisher.postResult(subscription(), endedTask(), linked, 'n', { reply: false });
+      const body = discord.creates[0]?.body;
+      expect(body).not.toHaveProperty('message_reference');
+      expect(body).toMatchObject({ allowed_mentions: { parse: [], users: [ALICE] }, nonce: 'n' });
     });
 
     it('a refused file (413, 40005) is reported as too large', async () => {
@@ -176,6 +194,29 @@ describe('the result publisher', () => {
       expect(await publisher.sendDm(ALICE, 'en-US', posted, endedTask(), linked, 'n')).toEqual({
         kind: 'failed',
       });
+    });
+  });
+
+  describe('what a post may carry, from the cached permissions', () => {
+    const known = { post: true, embedLinks: true, attachFiles: true, readMessageHistory: true };
+
+    it('Attach Files and Read Message History as the cache has them; nothing claimed when unknown', () => {
+      const cache = new Map([[CHANNEL_A, { ...known, attachFiles: false }]]);
+      const withCache = createResultPublisher({
+        port: discord.port,
+        pacer: pacing.pacer,
+        logger: pino({ level: 'silent' }),
+        guildPremiumTier: () => undefined,
+        channelPermissions: (channelId) => cache.get(channelId),
+      });
+      expect(withCache.postAllowance?.(subscription())).toEqual({ attachFiles: false, reply: true });
+      cache.set(CHANNEL_A, { ...known, readMessageHistory: false });
+      expect(withCache.postAllowance?.(subscription())).toEqual({ attachFiles: true, reply: false });
+      // Seemingly no Send Messages: one plainest post, in case the cache is stale.
+      cache.set(CHANNEL_A, { ...known, post: false });
+      expect(withCache.postAllowance?.(subscription())).toEqual({ attachFiles: false, reply: false });
+      expect(withCache.postAllowance?.(subscription({ channelId: '200000000000000009' }))).toBeUndefined();
+      expect(publisher.postAllowance?.(subscription())).toBeUndefined();
     });
   });
 

@@ -171,6 +171,38 @@ describe('channel messages', () => {
     expect(discord.counters.invalidRequests()).toBe(4);
   });
 
+  it('refuses only the part of a post a channel overwrite denies: 50013 for a file or an embed, 160002 for a reply', async () => {
+    const { discord, guild, channel, sendable } = await world();
+    const progress = await sendable.send('progress');
+    const botRole = guild.roles.get(guild.botRoleId)!;
+    discord.world.setOverwrite(channel, botRole, {
+      deny: ['AttachFiles', 'EmbedLinks', 'ReadMessageHistory'],
+    });
+    const file = { attachment: Buffer.from('x'), name: 'x.mp4' };
+
+    const upload = await apiError(sendable.send({ content: 'video', files: [file] }));
+    expect([upload.status, upload.code, upload.message]).toEqual([
+      403,
+      RESTJSONErrorCodes.MissingPermissions,
+      'Missing Permissions',
+    ]);
+    const embed = await apiError(sendable.send({ embeds: [{ title: 'x' }] }));
+    expect([embed.status, embed.code]).toEqual([403, RESTJSONErrorCodes.MissingPermissions]);
+    const reply = await apiError(progress.reply({ content: 'video', failIfNotExists: false }));
+    expect([reply.status, reply.code, reply.message]).toEqual([
+      403,
+      RESTJSONErrorCodes.CannotReplyWithoutPermissionToReadMessageHistory,
+      'Cannot reply without permission to read message history',
+    ]);
+    // The same text, without the file, the embed or the reply, is posted.
+    const plain = await sendable.send({ content: 'video: https://cdn.example/v.mp4' });
+    expect(discord.messages.get(plain.id)?.current.content).toBe('video: https://cdn.example/v.mp4');
+    expect(discord.messages.visibleIn(channel).map((m) => m.current.content)).toEqual([
+      'progress',
+      'video: https://cdn.example/v.mp4',
+    ]);
+  });
+
   it('refuses a file over the guild’s upload limit with 413 40005; boosts raise the limit', async () => {
     const { discord, guild, sendable } = await world();
     const elevenMiB = Buffer.alloc(11 * MiB);
