@@ -1,5 +1,6 @@
 import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
-import { subscriptionKey, type TrackerContext } from './context.js';
+import type { TrackerContext } from './context.js';
+import { withRenderedHash } from './subscription-changes.js';
 import { activeSubscriptions, dropSubscriptionLocked } from './subscriptions.js';
 
 /**
@@ -77,8 +78,9 @@ export async function publishTo(
 
 /** Remembers what the message now shows, on the latest record so that other changes to it are kept. */
 async function recordRenderedHash(ctx: TrackerContext, sub: SubscriptionRecord, hash: string): Promise<void> {
-  await ctx.locks.run(`sub:${subscriptionKey(sub)}`, async () => {
-    const current = await ctx.store.getSubscription(sub.taskId, sub.channelId);
-    if (current) await ctx.store.putSubscription({ ...current, lastRenderedHash: hash });
-  });
+  const { messageId } = sub;
+  if (messageId === undefined) return;
+  await ctx.store.updateSubscription(sub.taskId, sub.channelId, (current) =>
+    withRenderedHash(current, messageId, hash),
+  );
 }
