@@ -18,7 +18,7 @@ import {
 import type { VideoApiClient } from '../../../src/video-api/client.js';
 import { createManualClock, type ManualClock } from '../../../testkit/clock/manual-clock.js';
 import { snapshot as baseSnapshot } from '../../unit/render/fixtures.js';
-import { collectingLogger, makeTempDir } from './support.js';
+import { collectingLogger, makeTempDir, type LogLine } from './support.js';
 
 /**
  * Several writers of one subscription at once (a 🔔 press, a progress edit recording what it shows,
@@ -56,6 +56,7 @@ vi.mock('../../../src/store/backends/index.js', async (importOriginal) => {
 const REDIS_URL = process.env.REDIS_URL;
 const TASK = 'video_writers';
 const CHANNEL_A = '200000000000000001';
+const CHANNEL_B = '200000000000000002';
 const ALICE = '300000000000000001';
 const BOB = '300000000000000002';
 
@@ -142,6 +143,7 @@ describe.each(stores)('writers of one subscription at once, on $name', ({ name, 
   let tracker: Tracker;
   let progress: ReturnType<typeof progressMessages>;
   let results: ReturnType<typeof resultMessages>;
+  let logLines: LogLine[];
   const answers = new Map<string, VideoSnapshot>();
   /** Subscription writes the tracker and delivery hand to the store. */
   const handed = { subscriptionWrites: 0 };
@@ -154,7 +156,8 @@ describe.each(stores)('writers of one subscription at once, on $name', ({ name, 
     clock = createManualClock();
     const namespace = name === 'redis://' ? `sora-tracker-test:${randomUUID()}` : undefined;
     if (namespace) redisNamespaces.push(namespace);
-    const { logger } = collectingLogger();
+    const { logger, lines } = collectingLogger();
+    logLines = lines;
     store = await createTrackingStore({ url: url(), logger, ...(namespace ? { namespace } : {}) });
     const counted: TrackingStore = {
       ...store,
@@ -271,5 +274,37 @@ describe.each(stores)('writers of one subscription at once, on $name', ({ name, 
     });
     expect(results.posts.filter((post) => post.outcome.kind === 'posted')).toHaveLength(1);
     expect(progress.finals.at(-1)).toEqual({ channelId: CHANNEL_A, resultMessageId: 'result-2' });
+  });
+
+  it('a channel joining while the first one’s late final edit finds its message deleted still gets its result', async () => {
+    answers.set(TASK, failed);
+    const polling = tracker.poll(TASK);
+    await vi.waitFor(() => expect(progress.edits).toHaveLength(1));
+    await clock.advance(FINAL_GRACE_MS);
+    expect(await polling).toBe('terminal');
+
+    // Channel B joins the ended task; its record of the task is still landing when A's edit answers.
+    progress.state.holdEdits = false;
+    held.nextWithPrefix = 'task:';
+    const joining = tracker.track(request({ channelId: CHANNEL_B }));
+    await vi.waitFor(() => expect(held.writes).toHaveLength(1));
+    progress.edits[0]!.land({ kind: 'message_deleted' });
+    await vi.waitFor(() =>
+      expect(logLines.some((line) => line.msg.startsWith('progress message gone'))).toBe(true),
+    );
+    // What the edit's answer does next (drop channel A) runs now, or waits for the task's lock.
+    await new Promise((resolve) => setImmediate(resolve));
+    releaseHeldWrite();
+    expect((await joining).kind).toBe('tracked');
+    await tracker.settled();
+
+    expect(await tracker.poll(TASK)).toBe('terminal');
+    await tracker.settled();
+    expect(results.posts.map((post) => [post.channelId, post.outcome.kind])).toEqual([
+      [CHANNEL_A, 'posted'],
+      [CHANNEL_B, 'posted'],
+    ]);
+    expect(await store.getSubscription(TASK, CHANNEL_A)).toBeUndefined();
+    expect((await store.getTask(TASK))?.channelIds).toEqual([CHANNEL_B]);
   });
 });
