@@ -125,16 +125,20 @@ async function sendDm(
   else log.warn('DM could not be sent; will retry');
 }
 
-/** Applies a change to the subscription as stored now (another step may have written it meanwhile). */
+/**
+ * Applies a change to the subscription as stored now, as one store update: a progress edit recording
+ * what its message shows at the same moment keeps its field, and this change is not lost to it.
+ */
 async function updateSubscription(
   store: TrackingStore,
   sub: SubscriptionRecord,
   change: SubscriptionChange,
 ): Promise<SubscriptionRecord> {
-  const current = (await store.getSubscription(sub.taskId, sub.channelId)) ?? sub;
-  const next = { ...current, ...change };
-  await store.putSubscription(next);
-  return next;
+  const next = await store.updateSubscription(sub.taskId, sub.channelId, (current) => ({
+    ...(current ?? sub),
+    ...change,
+  }));
+  return next ?? { ...sub, ...change };
 }
 
 async function recordDm(store: TrackingStore, taskId: string, userId: string, dm: DmDelivery): Promise<void> {

@@ -26,3 +26,34 @@ export function createKeyedMutex(): KeyedMutex {
     },
   };
 }
+
+/**
+ * A caller's turn on one key, for work it starts but may stop waiting for (a final edit that outlasts
+ * its grace). Until `release`, work run through it runs at once, inside the caller's turn, and
+ * `release` waits for it; after, work takes the key like any other writer, so it never runs unlocked.
+ */
+export interface HeldKey {
+  run<T>(work: () => Promise<T>): Promise<T>;
+  /** The caller is about to let go of the key: resolves once the work run inside its turn has settled. */
+  release(): Promise<void>;
+}
+
+/** The turn of a caller that is running under `mutex.run(key, …)` right now. */
+export function heldKey(mutex: KeyedMutex, key: string): HeldKey {
+  let held = true;
+  const inside = new Set<Promise<unknown>>();
+  return {
+    run<T>(work: () => Promise<T>): Promise<T> {
+      if (!held) return mutex.run(key, work);
+      const running = work();
+      inside.add(running);
+      const forget = () => void inside.delete(running);
+      void running.then(forget, forget);
+      return running;
+    },
+    async release() {
+      held = false;
+      await Promise.allSettled([...inside]);
+    },
+  };
+}

@@ -14,7 +14,8 @@ export { InvalidRecordError, type Codec } from './record-codec.js';
  * stops the bot. A record written by a newer version is left alone and reads as absent.
  */
 export interface RecordIo {
-  read<S, V>(key: string, codec: Codec<S, V>): Promise<V | undefined>;
+  /** `lockHeld`: the caller holds the key's lock, so an invalid record is moved aside under it. */
+  read<S, V>(key: string, codec: Codec<S, V>, lockHeld?: boolean): Promise<V | undefined>;
   readMany<S, V>(keys: readonly string[], codec: Codec<S, V>): Promise<(V | undefined)[]>;
   write<S, V>(key: string, value: V, codec: Codec<S, V>): Promise<void>;
   /** Deletes a record. */
@@ -45,13 +46,13 @@ export function createRecordIo(deps: RecordIoDeps): RecordIo {
   });
 
   /** Reads and decodes keys from the backend; fills the cache for cached codecs. */
-  async function load<S, V>(keys: readonly string[], codec: Codec<S, V>): Promise<(V | undefined)[]> {
+  async function load<S, V>(keys: readonly string[], codec: Codec<S, V>, lockHeld = false) {
     const tickets = codec.cached ? keys.map((key) => cache.beginRead(key)) : [];
     const values: (V | undefined)[] = [];
     try {
       const raws = keys.length === 1 ? [await backend.get(keys[0]!)] : await backend.getMany(keys);
       for (const [i, key] of keys.entries()) {
-        values.push(await unusable.settle(key, raws[i], decodeRecord(raws[i], codec)));
+        values.push(await unusable.settle(key, raws[i], decodeRecord(raws[i], codec), lockHeld));
       }
     } finally {
       // Every ticket is settled, found or not, so a failed read leaves no key marked as being read.
@@ -63,12 +64,12 @@ export function createRecordIo(deps: RecordIoDeps): RecordIo {
   }
 
   return {
-    async read<S, V>(key: string, codec: Codec<S, V>) {
+    async read<S, V>(key: string, codec: Codec<S, V>, lockHeld = false) {
       if (codec.cached) {
         const hit = cache.get(key);
         if (hit !== undefined) return hit as V;
       }
-      return (await load([key], codec))[0];
+      return (await load([key], codec, lockHeld))[0];
     },
 
     async readMany<S, V>(keys: readonly string[], codec: Codec<S, V>) {

@@ -46,8 +46,24 @@ export interface TrackingStore {
   putTask(task: TaskRecord): Promise<void>;
 
   getSubscription(taskId: string, channelId: string): Promise<SubscriptionRecord | undefined>;
-  /** Writes the subscription and lists it under its task and its channel. */
+  /**
+   * Writes the subscription and lists it under its task and its channel, replacing what was stored:
+   * to change fields of a subscription that may exist, use `updateSubscription`.
+   */
   putSubscription(subscription: SubscriptionRecord): Promise<void>;
+  /**
+   * Changes one subscription as a unit: `change` is given the record as stored now (undefined if there
+   * is none) and returns the record to store, or undefined to leave it as it is; resolves with the
+   * record as stored afterwards. Every write of one subscription (put, update, delete) waits for the
+   * one before, so no writer applies its change to a stale copy or undoes another's field. `change`
+   * runs under the record's lock: keep it quick and pure. Within one process; across processes, the
+   * shard lease keeps a namespace to one writer (docs/scaling.md).
+   */
+  updateSubscription(
+    taskId: string,
+    channelId: string,
+    change: (current: SubscriptionRecord | undefined) => SubscriptionRecord | undefined,
+  ): Promise<SubscriptionRecord | undefined>;
   deleteSubscription(taskId: string, channelId: string): Promise<void>;
   /**
    * Takes a subscription out of its channel's list (what `/sora list` shows) and keeps the record,
@@ -120,6 +136,7 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     putTask: gate.wrap(tasks.putTask),
     getSubscription: gate.wrap(subscriptions.getSubscription),
     putSubscription: gate.wrap(subscriptions.putSubscription),
+    updateSubscription: gate.wrap(subscriptions.updateSubscription),
     deleteSubscription: gate.wrap(subscriptions.deleteSubscription),
     unlistSubscription: gate.wrap(subscriptions.unlistSubscription),
     subscriptionsOf: gate.wrap(subscriptions.subscriptionsOf),

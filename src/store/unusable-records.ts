@@ -13,7 +13,8 @@ import { RECORD_VERSION } from './records.js';
  * warned about once. Both of the latter read as absent, so one bad record never stops the bot.
  */
 export interface UnusableRecords {
-  settle<V>(key: string, raw: unknown, decoded: Decoded<V>): Promise<V | undefined>;
+  /** `lockHeld`: the caller holds the key's lock, so a quarantine runs under it instead of waiting for it. */
+  settle<V>(key: string, raw: unknown, decoded: Decoded<V>, lockHeld?: boolean): Promise<V | undefined>;
 }
 
 export function createUnusableRecords(deps: {
@@ -28,9 +29,16 @@ export function createUnusableRecords(deps: {
   const { backend, logger, clock, lock } = deps;
   const warnedNewer = new Set<string>();
 
-  async function quarantine(key: string, raw: unknown, reason: string, issues: RecordIssue[]): Promise<void> {
+  async function quarantine(
+    key: string,
+    raw: unknown,
+    reason: string,
+    issues: RecordIssue[],
+    lockHeld: boolean,
+  ): Promise<void> {
+    const locked = (work: () => Promise<void>) => (lockHeld ? work() : lock.run(key, work));
     try {
-      await lock.run(key, async () => {
+      await locked(async () => {
         // Replaced by a good write since we read it: nothing to move aside.
         if (!sameStoredValue(await backend.get(key), raw)) return;
         const at = clock.now();
@@ -53,7 +61,7 @@ export function createUnusableRecords(deps: {
   }
 
   return {
-    async settle(key, raw, decoded) {
+    async settle(key, raw, decoded, lockHeld = false) {
       switch (decoded.kind) {
         case 'ok':
           return decoded.value;
@@ -69,7 +77,7 @@ export function createUnusableRecords(deps: {
           }
           return undefined;
         case 'invalid':
-          await quarantine(key, raw, decoded.reason, decoded.issues);
+          await quarantine(key, raw, decoded.reason, decoded.issues, lockHeld);
           return undefined;
       }
     },

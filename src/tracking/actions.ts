@@ -1,6 +1,7 @@
 import { checkTaskId } from '../domain/task-id.js';
 import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
 import type { TrackerContext } from './context.js';
+import { withNotify } from './subscription-changes.js';
 import { dropSubscriptionLocked, followedSubscription } from './subscriptions.js';
 import type { NotifyResult, RefreshResult, UntrackResult } from './types.js';
 
@@ -56,17 +57,16 @@ export async function setNotify(
   userId: string,
   on: boolean | undefined,
 ): Promise<NotifyResult> {
+  // Under the task's lock, so the DM list does not change while the task's delivery plans the DMs.
   return ctx.locks.run(taskId, async () => {
-    const sub = await followedSubscription(ctx, taskId, channelId);
-    if (!sub) return { kind: 'not_tracked' };
-    const subscribed = sub.notifyUserIds.includes(userId);
-    const wanted = on ?? !subscribed;
-    if (wanted !== subscribed) {
-      const notifyUserIds = wanted
-        ? [...sub.notifyUserIds, userId]
-        : sub.notifyUserIds.filter((id) => id !== userId);
-      await ctx.store.putSubscription({ ...sub, notifyUserIds });
-    }
-    return { kind: wanted ? 'on' : 'off' };
+    if (!(await followedSubscription(ctx, taskId, channelId))) return { kind: 'not_tracked' };
+    // Toggled against the record as stored now, and written with every other field as it is now.
+    const updated = await ctx.store.updateSubscription(taskId, channelId, (current) =>
+      current?.state === 'active'
+        ? withNotify(current, userId, on ?? !current.notifyUserIds.includes(userId))
+        : undefined,
+    );
+    if (updated?.state !== 'active') return { kind: 'not_tracked' };
+    return { kind: updated.notifyUserIds.includes(userId) ? 'on' : 'off' };
   });
 }

@@ -9,7 +9,7 @@ import type { PollQueue, TrackerOptions } from './types.js';
  */
 export interface TrackerContext extends Omit<TrackerOptions, 'random'> {
   random: () => number;
-  /** One writer at a time per task (keyed by task id) and per subscription record (`sub:` keys). */
+  /** One writer at a time per task, keyed by task id (a subscription changes by `store.updateSubscription`). */
   locks: KeyedMutex;
   /** Subscriptions whose last write failed transiently: written again on the next poll even without a change. */
   republish: RepublishSet;
@@ -35,7 +35,7 @@ export function createTrackerContext(options: TrackerOptions): TrackerContext {
 
 type SubscriptionRef = Pick<SubscriptionRecord, 'taskId' | 'channelId'>;
 
-/** A subscription's identity, as one string: the key of its lock and of the republish set. */
+/** A subscription's identity, as one string: its key in the republish set. */
 export const subscriptionKey = (sub: SubscriptionRef): string => `${sub.taskId}\u0000${sub.channelId}`;
 
 export interface RepublishSet {

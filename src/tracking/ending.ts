@@ -1,5 +1,6 @@
 import type { Clock } from '../scheduling/clock.js';
 import type { EndReason, TaskRecord } from '../store/index.js';
+import { heldKey } from '../store/keyed-mutex.js';
 import type { TrackerContext } from './context.js';
 import { fanOut } from './fan-out.js';
 import { deliveryGivenUp, endingVerdict, isDelivered } from './rules.js';
@@ -42,8 +43,7 @@ export async function finishEnding(ctx: TrackerContext, endedTask: TaskRecord): 
   const latest = await deliverResult(ctx, endedTask);
   const delivered = isDelivered(latest, ctx.delivery !== undefined);
   // The final state, with a link to the result message once there is one.
-  const showing = fanOut(ctx, latest, true, true);
-  const shownInTime = await withinGrace(ctx.clock, showing);
+  const { showing, shownInTime } = await showEnd(ctx, latest);
   if (shownInTime === undefined && delivered) {
     // Discord is busy and the edit waits its turn: the task leaves the active index once it is shown,
     // without holding up a poll meanwhile (thousands wait when many tasks end at once).
@@ -59,6 +59,23 @@ export async function finishEnding(ctx: TrackerContext, endedTask: TaskRecord): 
   if (verdict === 'retry') return false;
   await leaveActive(ctx, latest.id);
   return true;
+}
+
+/**
+ * Shows the final state everywhere, waiting for it up to the grace. An edit that lands later records
+ * what it changed under the task's lock taken again: the caller has let go of it by then.
+ */
+async function showEnd(
+  ctx: TrackerContext,
+  task: TaskRecord,
+): Promise<{ showing: Promise<boolean>; shownInTime: boolean | undefined }> {
+  const taskLock = heldKey(ctx.locks, task.id);
+  const showing = fanOut(ctx, task, true, true, taskLock);
+  try {
+    return { showing, shownInTime: await withinGrace(ctx.clock, showing) };
+  } finally {
+    await taskLock.release();
+  }
 }
 
 /** Hands the task, as last stored, to delivery; returns it as stored after delivery recorded its progress. */

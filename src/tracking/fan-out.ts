@@ -1,5 +1,7 @@
+import type { HeldKey } from '../store/keyed-mutex.js';
 import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
-import { subscriptionKey, type TrackerContext } from './context.js';
+import type { TrackerContext } from './context.js';
+import { withRenderedHash } from './subscription-changes.js';
 import { activeSubscriptions, dropSubscriptionLocked } from './subscriptions.js';
 
 /**
@@ -10,13 +12,16 @@ import { activeSubscriptions, dropSubscriptionLocked } from './subscriptions.js'
 /**
  * Hands a task to its channels. Progress ticks are not awaited: a poll must not hold its slot while
  * Discord's pacing waits. Final states are awaited, so a task leaves the active index only once shown:
- * resolves false when a final write failed and must be retried.
+ * resolves false when a final write failed and must be retried. `taskLock` is the caller's turn on the
+ * task's lock, if it holds it: a channel dropped meanwhile is dropped inside that turn, or once the
+ * caller has let go (a final edit past its grace), under the lock taken again.
  */
 export async function fanOut(
   ctx: TrackerContext,
   task: TaskRecord,
   changed: boolean,
   final: boolean,
+  taskLock?: HeldKey,
 ): Promise<boolean> {
   // Most polls change nothing: no need to read the subscriptions then.
   if (!changed && !final && !ctx.republish.anyOf(task.id)) return true;
@@ -24,9 +29,9 @@ export async function fanOut(
   const writes = subs
     .filter((sub) => changed || final || ctx.republish.has(sub))
     .map((sub) => {
-      // A final write is awaited under the task's lock (by a poll or a resume); a progress tick
-      // finishes after the poll has let go of it.
-      const write = publishTo(ctx, sub, task, { final, holdsTaskLock: final }).catch((error: unknown) => {
+      // A final write is awaited under the task's lock (by a poll or a resume), up to a grace; a
+      // progress tick finishes after the poll has let go of it.
+      const write = publishTo(ctx, sub, task, { final, taskLock }).catch((error: unknown) => {
         ctx.logger.error({ err: error, taskId: sub.taskId, channelId: sub.channelId }, 'publishing failed');
         return false;
       });
@@ -39,14 +44,14 @@ export async function fanOut(
 
 /**
  * Writes one subscription's message and applies what Discord answered; resolves false when the write
- * failed and is to be tried again. `holdsTaskLock` says whether the caller already holds the task's
- * lock (a poll does), so dropping a subscription does not wait on it.
+ * failed and is to be tried again. A subscription is dropped under the task's lock: inside the
+ * caller's turn (`taskLock`) while it lasts, else by taking the lock.
  */
 export async function publishTo(
   ctx: TrackerContext,
   sub: SubscriptionRecord,
   task: TaskRecord,
-  options: { final: boolean; holdsTaskLock: boolean },
+  options: { final: boolean; taskLock: HeldKey | undefined },
 ): Promise<boolean> {
   if (sub.state !== 'active' || sub.messageId === undefined) return true;
   const outcome = await ctx.publisher.update(sub, task, { final: options.final });
@@ -69,16 +74,21 @@ export async function publishTo(
     case 'channel_lost':
       ctx.republish.clear(sub);
       log().info({ outcome: outcome.kind }, 'progress message gone; this channel stops receiving updates');
-      if (options.holdsTaskLock) await dropSubscriptionLocked(ctx, sub);
-      else await ctx.locks.run(sub.taskId, () => dropSubscriptionLocked(ctx, sub));
+      await dropUnderTaskLock(ctx, sub, options.taskLock);
       return true;
   }
 }
 
+function dropUnderTaskLock(ctx: TrackerContext, sub: SubscriptionRecord, taskLock: HeldKey | undefined) {
+  const drop = () => dropSubscriptionLocked(ctx, sub);
+  return taskLock ? taskLock.run(drop) : ctx.locks.run(sub.taskId, drop);
+}
+
 /** Remembers what the message now shows, on the latest record so that other changes to it are kept. */
 async function recordRenderedHash(ctx: TrackerContext, sub: SubscriptionRecord, hash: string): Promise<void> {
-  await ctx.locks.run(`sub:${subscriptionKey(sub)}`, async () => {
-    const current = await ctx.store.getSubscription(sub.taskId, sub.channelId);
-    if (current) await ctx.store.putSubscription({ ...current, lastRenderedHash: hash });
-  });
+  const { messageId } = sub;
+  if (messageId === undefined) return;
+  await ctx.store.updateSubscription(sub.taskId, sub.channelId, (current) =>
+    withRenderedHash(current, messageId, hash),
+  );
 }

@@ -67,13 +67,16 @@ export async function createMessage(
   if (outcome.kind !== 'created') {
     return { kind: outcome.kind === 'channel_lost' ? 'channel_lost' : 'post_failed' };
   }
-  const posted: SubscriptionRecord = {
-    ...sub,
+  const shown = {
     messageId: outcome.messageId,
     messageCreatedAt: outcome.createdAt,
     lastRenderedHash: outcome.hash,
   };
-  await ctx.store.putSubscription(posted);
+  // On the record as stored now: a 🔔 pressed while the message was being posted is kept.
+  const posted = (await ctx.store.updateSubscription(sub.taskId, sub.channelId, (current) => ({
+    ...(current ?? sub),
+    ...shown,
+  }))) ?? { ...sub, ...shown };
   return { kind: 'tracked', subscription: posted, task };
 }
 

@@ -3,6 +3,7 @@ import { checkTaskId } from '../domain/task-id.js';
 import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
 import type { TrackerContext } from './context.js';
 import { withKnownFacts } from './rules.js';
+import { withNotify } from './subscription-changes.js';
 import { createMessage, hasFinished } from './subscriptions.js';
 import { planTrack, type TrackPlan } from './track-plan.js';
 import type { TrackRequest, TrackResult } from './types.js';
@@ -61,12 +62,13 @@ async function alreadyTracked(
 ): Promise<TrackResult> {
   // A finished task's message already shows how it ended; nobody can be notified of it any more.
   if (await hasFinished(ctx, task)) return { kind: 'already_tracked', subscription: existing, task };
-  if (request.notify && !existing.notifyUserIds.includes(request.requesterId)) {
-    const withNotify = { ...existing, notifyUserIds: [...existing.notifyUserIds, request.requesterId] };
-    await ctx.store.putSubscription(withNotify);
-    return { kind: 'already_tracked', subscription: withNotify, task };
-  }
-  return { kind: 'already_tracked', subscription: existing, task };
+  if (!request.notify) return { kind: 'already_tracked', subscription: existing, task };
+  const updated = await ctx.store.updateSubscription(
+    existing.taskId,
+    existing.channelId,
+    (current) => current && withNotify(current, request.requesterId, true),
+  );
+  return { kind: 'already_tracked', subscription: updated ?? existing, task };
 }
 
 async function limitRefusal(ctx: TrackerContext, request: TrackRequest): Promise<TrackResult | undefined> {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TrackingStore } from '../../../src/store/index.js';
+import type { SubscriptionRecord, TrackingStore } from '../../../src/store/index.js';
 import { sampleSnapshot, sampleSubscription, sampleTask } from './support.js';
 
 /**
@@ -65,6 +65,75 @@ export function describeStoreContract(name: string, open: () => Promise<Tracking
       expect(await store.getSubscription('task_1', '200000000000000009')).toBeUndefined();
       expect(await store.subscriptionsOf('task_1')).toEqual([]);
       expect(await store.channelTaskIds('200000000000000009')).toEqual([]);
+    });
+
+    it('applies concurrent changes of one subscription each to the record as stored: none is lost', async () => {
+      const store = await fresh();
+      await store.putSubscription(sampleSubscription('task_1', 'c1', { messageId: '400000000000000001' }));
+      const users = Array.from({ length: 30 }, (_, i) => `3000000000000001${String(i).padStart(2, '0')}`);
+      // A 🔔 press per user, the hash of a progress edit and a result's nonce, all at once.
+      await Promise.all([
+        ...users.map((user) =>
+          store.updateSubscription('task_1', 'c1', (sub) =>
+            sub ? { ...sub, notifyUserIds: [...sub.notifyUserIds, user] } : undefined,
+          ),
+        ),
+        store.updateSubscription('task_1', 'c1', (sub) => sub && { ...sub, lastRenderedHash: 'h2' }),
+        store.updateSubscription(
+          'task_1',
+          'c1',
+          (sub) => sub && { ...sub, delivery: { state: 'pending', nonce: 'r1' } },
+        ),
+      ]);
+      expect(await store.getSubscription('task_1', 'c1')).toMatchObject({
+        notifyUserIds: users,
+        messageId: '400000000000000001',
+        lastRenderedHash: 'h2',
+        delivery: { state: 'pending', nonce: 'r1' },
+      });
+    });
+
+    it('gives a change the record as stored or none, and stores what it returns or nothing', async () => {
+      const store = await fresh();
+      const seen: unknown[] = [];
+      const untouched = await store.updateSubscription('task_2', 'c1', (sub) => void seen.push(sub));
+      expect([untouched, seen]).toEqual([undefined, [undefined]]);
+      expect(await store.subscriptionsOf('task_2')).toEqual([]);
+
+      // A change may create the record: it is listed under its task and its channel, as by a put.
+      const created = sampleSubscription('task_2', 'c1');
+      expect(await store.updateSubscription('task_2', 'c1', (sub) => sub ?? created)).toEqual(created);
+      expect(await store.subscriptionsOf('task_2')).toEqual([created]);
+      expect(await store.channelTaskIds('c1')).toEqual(['task_2']);
+
+      expect(await store.updateSubscription('task_2', 'c1', () => undefined)).toEqual(created);
+      await expect(
+        store.updateSubscription('task_2', 'c1', (sub) => sub && { ...sub, channelId: 'c2' }),
+      ).rejects.toThrow(/task and channel/);
+      expect(await store.getSubscription('task_2', 'c1')).toEqual(created);
+      expect(await store.getSubscription('task_2', 'c2')).toBeUndefined();
+    });
+
+    it('orders a change after the put or delete of the same subscription before it', async () => {
+      const store = await fresh();
+      await store.putSubscription(sampleSubscription('task_3', 'c1', { messageId: '400000000000000001' }));
+      const late = (sub: SubscriptionRecord | undefined) => sub && { ...sub, lastRenderedHash: 'late' };
+      // A channel dropped while an edit of its message was landing is not brought back by it.
+      const [, afterDelete] = await Promise.all([
+        store.deleteSubscription('task_3', 'c1'),
+        store.updateSubscription('task_3', 'c1', late),
+      ]);
+      expect(afterDelete).toBeUndefined();
+      expect(await store.getSubscription('task_3', 'c1')).toBeUndefined();
+      expect(await store.subscriptionsOf('task_3')).toEqual([]);
+
+      const replaced = sampleSubscription('task_3', 'c1', { messageId: '400000000000000002' });
+      const [, afterPut] = await Promise.all([
+        store.putSubscription(replaced),
+        store.updateSubscription('task_3', 'c1', late),
+      ]);
+      expect(afterPut).toEqual({ ...replaced, lastRenderedHash: 'late' });
+      expect(await store.getSubscription('task_3', 'c1')).toEqual(afterPut);
     });
 
     it('refuses to write a record that would not read back, and stores nothing', async () => {

@@ -137,6 +137,24 @@ describe('sqlite:// store on disk', () => {
     expect(paths).toEqual(expect.arrayContaining(['state', 'requesterId', 'nonce']));
   });
 
+  it('changes a subscription that fails validation as absent, after moving it aside under its lock', async () => {
+    const file = join(temp.dir, 'update-damaged.sqlite');
+    const { logger, lines } = collectingLogger();
+    const store = await openAt(file, logger);
+    await rawWrite(
+      file,
+      'sora-tracker:sub:video_1:c1',
+      JSON.stringify({ value: { v: 1, taskId: 'video_1', channelId: 'c1', state: 'exploded' } }),
+    );
+
+    // The change holds the record's lock while it reads, and the quarantine needs that same lock.
+    const seen: unknown[] = [];
+    const updated = await store.updateSubscription('video_1', 'c1', (sub) => void seen.push(sub));
+    expect([updated, seen]).toEqual([undefined, [undefined]]);
+    expect(lines.find((line) => line.msg.includes('moved aside'))).toMatchObject({ key: 'sub:video_1:c1' });
+    expect(await rawRead(file, 'sora-tracker:sub:video_1:c1')).toBeUndefined();
+  }, 5_000);
+
   it('treats a damaged index as empty instead of failing', async () => {
     const file = join(temp.dir, 'index.sqlite');
     const { logger, lines } = collectingLogger();
