@@ -1,12 +1,9 @@
 import type { IndexSets } from './index-sets.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import { ACTIVE_BUCKET_COUNT, activeBucketOf, storeKeys } from './keys.js';
-import type { TrackingStore } from './tracking-store.js';
+import type { ActiveOwners, TrackingStore } from './store-port.js';
 
-export interface ActiveOwners {
-  userId?: string | undefined;
-  guildId?: string | undefined;
-}
+export type { ActiveOwners } from './store-port.js';
 
 export type ActiveIndex = Pick<
   TrackingStore,

@@ -5,7 +5,7 @@ import type { KeyedMutex } from './keyed-mutex.js';
 import { storeKeys } from './keys.js';
 import type { RecordIo } from './record-io.js';
 import type { SubscriptionRecord } from './records.js';
-import type { TrackingStore } from './tracking-store.js';
+import type { TrackingStore } from './store-port.js';
 
 export type SubscriptionOperations = Pick<
   TrackingStore,
