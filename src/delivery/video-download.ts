@@ -4,7 +4,13 @@ import type { TaskRecord, TrackingStore } from '../store/index.js';
 import type { DownloadResult, VideoApiClient } from '../video-api/client.js';
 import { VideoApiError } from '../video-api/errors.js';
 import type { NotReadyBackoff } from '../video-api/content-readiness.js';
-import { DEFAULT_NOT_READY_BACKOFF, downloadDue, recordDownload, withVideoFailure } from './video-wait.js';
+import {
+  DEFAULT_NOT_READY_BACKOFF,
+  downloadDue,
+  recordDownload,
+  withVideoFailure,
+  type DownloadOutcome,
+} from './video-wait.js';
 
 export interface VideoDownloadDeps {
   store: TrackingStore;
@@ -13,11 +19,14 @@ export interface VideoDownloadDeps {
   logger: Logger;
   /** Where downloads are written; the OS temp dir by default. */
   downloadDirectory?: string | undefined;
-  /** How often, and how long, to ask again for a file the API does not have yet (video-wait.ts). */
+  /** How often, and how long, to try again for a file the API does not have yet or could not send (video-wait.ts). */
   notReadyBackoff?: NotReadyBackoff | undefined;
 }
 
-/** The one download as the executor sees it; `waiting` while the API has no file yet. */
+/**
+ * The one download as the executor sees it; `waiting` while the API has no file yet or the download
+ * failed for a passing reason.
+ */
 export type DownloadStep =
   | { kind: 'waiting'; task: TaskRecord }
   | { kind: 'downloaded'; task: TaskRecord; video: DownloadResult | 'failed' | 'expired' };
@@ -32,7 +41,7 @@ export async function downloadForDelivery(
   task: TaskRecord,
   maxBytes: number,
 ): Promise<DownloadStep> {
-  // The API had no file yet at the last try: nothing is posted until the next try is due.
+  // The last try gave no file: nothing is posted until the next try is due.
   const previous = task.delivery?.download;
   if (!downloadDue(previous, deps.clock.now())) return { kind: 'waiting', task };
   const video = await download(deps, task, maxBytes);
@@ -46,10 +55,13 @@ export async function downloadForDelivery(
   if (typeof video === 'object' && video.kind === 'failed')
     recorded = withVideoFailure(recorded, video.reason);
   await deps.store.putTask(recorded);
-  if (record.state !== 'waiting') return { kind: 'downloaded', task: recorded, video };
+  if (record.state !== 'waiting')
+    return { kind: 'downloaded', task: recorded, video: video === 'transient' ? 'failed' : video };
   deps.logger.info(
-    { taskId: task.id, attempts: record.attempts, retryAt: record.retryAt },
-    'the video API has no file for this task yet; trying again later',
+    { taskId: task.id, attempts: record.attempts, retryAt: record.retryAt, reason: record.reason },
+    record.reason === 'transient'
+      ? 'the video could not be downloaded for now; trying again later'
+      : 'the video API has no file for this task yet; trying again later',
   );
   return { kind: 'waiting', task: recorded };
 }
@@ -58,7 +70,7 @@ async function download(
   { videoApi, logger, downloadDirectory }: VideoDownloadDeps,
   task: TaskRecord,
   maxBytes: number,
-): Promise<DownloadResult | 'failed' | 'expired'> {
+): Promise<DownloadOutcome> {
   try {
     return await videoApi.downloadVideo(task.id, {
       maxBytes,
@@ -67,11 +79,13 @@ async function download(
       ...(downloadDirectory ? { directory: downloadDirectory } : {}),
     });
   } catch (error) {
-    const expired = error instanceof VideoApiError && error.kind === 'expired';
+    const kind = error instanceof VideoApiError ? error.kind : undefined;
     logger.warn(
       { taskId: task.id, err: error },
-      expired ? 'video expired before download' : 'video download failed',
+      kind === 'expired' ? 'video expired before download' : 'video download failed',
     );
-    return expired ? 'expired' : 'failed';
+    if (kind === 'expired') return 'expired';
+    // 5xx, timeouts, resets, a cut-off body (after the client's own tries), 429: worth another try later.
+    return kind === 'transient' || kind === 'rate_limited' ? 'transient' : 'failed';
   }
 }

@@ -117,6 +117,41 @@ describe('delivery of the finished video', () => {
     expect(result.current.content).toContain(`${stack.api.cdnOrigin}/files/video_413`);
   });
 
+  it('tries a download that fails for a passing reason again, and attaches the video once the host recovers', async () => {
+    const stack = await createStack();
+    const id = 'video_flaky_host';
+    stack.api.addTask({
+      id,
+      dialect: 'seed-relay',
+      steps: rampSteps(600, { steps: 2 }),
+      video: { bytes: 150 * 1024 },
+    });
+    // The CDN link and /content both answer 502, more often than the client's own tries.
+    for (const route of ['file', 'content'] as const)
+      stack.api.addFault({ route, taskId: id, times: Infinity, fault: { kind: 'status', status: 502 } });
+    await stack.startBot();
+    await stack.sora('track', { id }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+    const progress = stack.botMessages()[0]!;
+    await stack.discord.waitFor(
+      () => embedText(progress).includes('could not be fetched from the video API'),
+      {
+        description: 'the progress message to say the video is being fetched again',
+        timeoutMs: 20_000,
+      },
+    );
+    expect(embedText(progress)).toContain('Preparing the video');
+    expect(resultOf(stack, progress)).toBeUndefined();
+
+    stack.api.clearFaults();
+    const result = await stack.discord.waitFor(() => resultOf(stack, progress), {
+      description: 'the result once the host recovered',
+      timeoutMs: 20_000,
+    });
+    expect(result.current.attachments[0]?.data.equals(videoBytes(150 * 1024))).toBe(true);
+    expect(result.current.content).not.toContain(stack.api.cdnOrigin);
+    expect(stack.botMessages()).toHaveLength(2);
+  });
+
   it('reports a failed task with its reason, and names a moderation block', async () => {
     const stack = await createStack();
     stack.api.addTask({
