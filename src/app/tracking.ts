@@ -1,6 +1,7 @@
-import { discordBudgetPerShard, type ShardRef } from '../cluster/shard-ref.js';
+import { discordBudgetPerShard, shardNamespace, type ShardRef } from '../cluster/shard-ref.js';
 import type { BotConfig } from '../config.js';
 import { createDelivery } from '../delivery/delivery.js';
+import { shardDownloadDirectory, sweepDownloadDirectory } from '../delivery/download-dir.js';
 import { createEditPacer, type EditPacer } from '../discord/edit-pacer.js';
 import type { DiscordPort } from '../discord/port.js';
 import { createProgressPublisher } from '../discord/progress-publisher.js';
@@ -27,6 +28,8 @@ export interface ShardTracking {
   scheduler: PollScheduler;
   pacer: EditPacer;
   videoApi: VideoApiClient;
+  /** Removes the downloads a dead process left in the shard's folder; run once at start. */
+  sweepDownloads(): Promise<void>;
 }
 
 export interface ShardTrackingDeps {
@@ -98,11 +101,17 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     timer: deps.shardMetrics.apiRequestSeconds,
     observe: (taskId, snapshot) => cadence.observe(taskId, snapshot, clock.now()),
   });
+  const downloadDirectory = shardDownloadDirectory(
+    config.downloadDir,
+    shardNamespace(config.storeNamespace, deps.shard),
+  );
   const delivery = createDelivery({
     store,
     videoApi,
     clock,
     logger: logger.child({ component: 'delivery' }),
+    downloadDirectory,
+    keepDownloadsMaxBytes: config.downloadDirMaxBytes,
     // A file the API does not have yet is asked for again as often as a task is polled.
     notReadyBackoff: {
       firstDelayMs: config.pollIntervalMs,
@@ -137,7 +146,16 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     poll: (taskId, signal, release) => tracker.poll(taskId, signal, release),
   });
   tracker.attach(scheduler);
-  return { tracker, scheduler, pacer, videoApi };
+  const sweepDownloads = async () => {
+    // Files older than this process: its own downloads are never swept (performance.timeOrigin is its start).
+    await sweepDownloadDirectory({
+      directory: downloadDirectory,
+      store,
+      startedAt: performance.timeOrigin,
+      logger,
+    });
+  };
+  return { tracker, scheduler, pacer, videoApi, sweepDownloads };
 }
 
 function ownVideoApi(config: BotConfig, clock: Clock, random: () => number, logger: Logger): VideoApiClient {

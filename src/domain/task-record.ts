@@ -42,6 +42,11 @@ export interface TaskDelivery {
         since?: number | undefined;
         attempts?: number | undefined;
         retryAt?: number | undefined;
+        /**
+         * When done: the downloaded file, kept until every place has it, so a post retried after a
+         * Discord failure (or a restart) sends it again without downloading it again (src/delivery/download-dir.ts).
+         */
+        file?: { path: string; contentType: string; publicUrl?: string | undefined } | undefined;
       }
     | undefined;
   /** One entry per user who asked for a DM, keyed by user id: each gets exactly one. */
