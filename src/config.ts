@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -12,6 +14,14 @@ const positiveInt = (what: string) =>
     .regex(/^\d+$/, `expected ${what} (a whole number)`)
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n) && n > 0, `expected ${what} greater than 0`);
+
+const byteCount = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `expected ${what} (a whole number of bytes; 0 turns it off)`)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n), `expected ${what} (a whole number of bytes; 0 turns it off)`);
 
 const port = z
   .string()
@@ -100,6 +110,8 @@ const botShape = {
     'expected at least 1000 (milliseconds)',
   ),
   STORE_NAMESPACE: storeNamespace,
+  DOWNLOAD_DIR: z.string().trim().min(1),
+  DOWNLOAD_DIR_MAX_BYTES: byteCount('the most bytes of videos kept in DOWNLOAD_DIR between tries'),
 };
 
 export const DEFAULTS = {
@@ -119,6 +131,8 @@ export const DEFAULTS = {
   SHARD_COUNT: '1',
   SHARD_LEASE_MS: '30000',
   STORE_NAMESPACE: 'sora-tracker',
+  DOWNLOAD_DIR: join(tmpdir(), 'sora-tracker'),
+  DOWNLOAD_DIR_MAX_BYTES: String(2 * 1024 ** 3),
 } as const;
 
 export interface VideoApiConfig {
@@ -149,6 +163,10 @@ export interface BotConfig extends VideoApiConfig {
   shardLeaseMs: number;
   /** Prefix of every store key (and lease key). */
   storeNamespace: string;
+  /** Where videos are downloaded; each shard has a folder of its own in it. */
+  downloadDir: string;
+  /** The most bytes of downloads a shard's folder keeps between tries of a delivery; 0 keeps none. */
+  downloadDirMaxBytes: number;
 }
 
 /** Raised for a missing or malformed variable; `message` is the one line an operator sees. */
@@ -278,6 +296,8 @@ export function loadBotConfig(env: Env): BotConfig {
     shardIds,
     shardLeaseMs: raw.SHARD_LEASE_MS,
     storeNamespace: raw.STORE_NAMESPACE,
+    downloadDir: raw.DOWNLOAD_DIR,
+    downloadDirMaxBytes: raw.DOWNLOAD_DIR_MAX_BYTES,
   };
 }
 

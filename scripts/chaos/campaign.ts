@@ -175,6 +175,8 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
       MAX_TASKS_PER_USER: '500',
       MAX_TASKS_PER_GUILD: '5000',
       LOG_LEVEL: 'debug',
+      // The run's own download folder, so that one run never sweeps another's files.
+      DOWNLOAD_DIR: join(dataDir, 'downloads'),
       // On Redis the bot holds a shard lease: a process restarted after SIGKILL waits for the dead one's
       // lease to expire. Time compressed like the polls: 3 s instead of 30 s.
       SHARD_LEASE_MS: '3000',

@@ -18,6 +18,8 @@ export interface ShardParts {
   client: Client;
   videoApi: VideoApiClient;
   store: TrackingStore;
+  /** Removes the downloads a dead process left behind (delivery/download-dir.ts). */
+  sweepDownloads(): Promise<void>;
 }
 
 export interface ShardLifecycle {
@@ -29,7 +31,8 @@ export interface ShardLifecycle {
 }
 
 /**
- * Starting a shard: serve /healthz and /metrics (when it serves them), then log in to the gateway.
+ * Starting a shard: serve /healthz and /metrics (when it serves them), sweep the download folder, then
+ * log in to the gateway.
  * Stopping it: stop taking work, let work in flight finish within the grace, close everything.
  */
 export function createShardLifecycle(deps: {
@@ -57,6 +60,10 @@ export function createShardLifecycle(deps: {
     async start() {
       started = true;
       if (deps.ops) ops = await startOpsServer({ ...deps.ops, logger, shards: () => [health] });
+      // Before any delivery resumes; a folder that cannot be swept only costs disk, so start anyway.
+      await parts.sweepDownloads().catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not sweep the download folder');
+      });
       await parts.client.login(deps.discordToken);
     },
     async stop({ graceMs = 10_000 } = {}) {

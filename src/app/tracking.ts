@@ -1,6 +1,7 @@
-import { discordBudgetPerShard, type ShardRef } from '../cluster/shard-ref.js';
+import { discordBudgetPerShard, shardNamespace, type ShardRef } from '../cluster/shard-ref.js';
 import type { BotConfig } from '../config.js';
-import { createDelivery } from '../delivery/delivery.js';
+import { createDelivery, type Delivery } from '../delivery/delivery.js';
+import { shardDownloadDirectory, sweepDownloadDirectory } from '../delivery/download-dir.js';
 import { createEditPacer, type EditPacer } from '../discord/edit-pacer.js';
 import type { ChannelPermissionsLookup } from '../discord/channel-permissions.js';
 import type { DiscordPort } from '../discord/port.js';
@@ -28,6 +29,8 @@ export interface ShardTracking {
   scheduler: PollScheduler;
   pacer: EditPacer;
   videoApi: VideoApiClient;
+  /** Removes the downloads a dead process left in the shard's folder; run once at start. */
+  sweepDownloads(): Promise<void>;
 }
 
 export interface ShardTrackingDeps {
@@ -101,25 +104,7 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     timer: deps.shardMetrics.apiRequestSeconds,
     observe: (taskId, snapshot) => cadence.observe(taskId, snapshot, clock.now()),
   });
-  const delivery = createDelivery({
-    store,
-    videoApi,
-    clock,
-    logger: logger.child({ component: 'delivery' }),
-    // A file the API does not have yet is asked for again as often as a task is polled.
-    notReadyBackoff: {
-      firstDelayMs: config.pollIntervalMs,
-      maxDelayMs: config.pollMaxIntervalMs,
-      giveUpAfterMs: NOT_READY_GIVE_UP_MS,
-    },
-    publisher: createResultPublisher({
-      port,
-      pacer,
-      logger,
-      guildPremiumTier: deps.guildPremiumTier,
-      channelPermissions: deps.channelPermissions,
-    }),
-  });
+  const { delivery, sweepDownloads } = shardDelivery(deps, pacer, videoApi);
   const tracker = createTracker({
     delivery,
     store,
@@ -152,7 +137,54 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     poll: (taskId, signal, release) => tracker.poll(taskId, signal, release),
   });
   tracker.attach(scheduler);
-  return { tracker, scheduler, pacer, videoApi };
+  return { tracker, scheduler, pacer, videoApi, sweepDownloads };
+}
+
+/**
+ * Delivery of a shard's results: its own download folder (bounded, swept at start of files a dead
+ * process left), the back-off for a file the API does not have yet, and the result publisher.
+ */
+function shardDelivery(
+  deps: ShardTrackingDeps,
+  pacer: EditPacer,
+  videoApi: VideoApiClient,
+): { delivery: Delivery; sweepDownloads: () => Promise<void> } {
+  const { config, store, port, clock, logger } = deps;
+  const downloadDirectory = shardDownloadDirectory(
+    config.downloadDir,
+    shardNamespace(config.storeNamespace, deps.shard),
+  );
+  const delivery = createDelivery({
+    store,
+    videoApi,
+    clock,
+    logger: logger.child({ component: 'delivery' }),
+    downloadDirectory,
+    keepDownloadsMaxBytes: config.downloadDirMaxBytes,
+    // A file the API does not have yet is asked for again as often as a task is polled.
+    notReadyBackoff: {
+      firstDelayMs: config.pollIntervalMs,
+      maxDelayMs: config.pollMaxIntervalMs,
+      giveUpAfterMs: NOT_READY_GIVE_UP_MS,
+    },
+    publisher: createResultPublisher({
+      port,
+      pacer,
+      logger,
+      guildPremiumTier: deps.guildPremiumTier,
+      channelPermissions: deps.channelPermissions,
+    }),
+  });
+  const sweepDownloads = async () => {
+    // Files older than this process: its own downloads are never swept (performance.timeOrigin is its start).
+    await sweepDownloadDirectory({
+      directory: downloadDirectory,
+      store,
+      startedAt: performance.timeOrigin,
+      logger,
+    });
+  };
+  return { delivery, sweepDownloads };
 }
 
 function ownVideoApi(config: BotConfig, clock: Clock, random: () => number, logger: Logger): VideoApiClient {

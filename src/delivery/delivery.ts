@@ -3,7 +3,7 @@ import type { Clock } from '../scheduling/clock.js';
 import type { TaskRecord, TrackingStore } from '../store/index.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import type { NotReadyBackoff } from '../video-api/content-readiness.js';
-import { executeDelivery, markFinished, markStarted } from './executor.js';
+import { executeDelivery, markFinished, markStarted, withoutKeptDownload } from './executor.js';
 import { planDelivery } from './plan.js';
 import type { ResultPublisher } from './result-port.js';
 
@@ -25,24 +25,37 @@ export interface DeliveryOptions {
   logger: Logger;
   /** Where downloads are written (removed after delivery); the OS temp dir by default. */
   downloadDirectory?: string;
-  /** How often, and how long, to ask again for a file the API does not have yet (video-wait.ts). */
+  /**
+   * Keep a download until every place has it (a post retried after a Discord failure sends the same
+   * file) while `downloadDirectory` holds at most this many bytes (download-dir.ts); default 0, none kept.
+   */
+  keepDownloadsMaxBytes?: number;
+  /** How often, and how long, to try again for a file the API does not have yet or could not send (video-wait.ts). */
   notReadyBackoff?: NotReadyBackoff;
 }
 
 export interface Delivery {
   /** Delivers an ended task to every active subscription and every user who asked; safe to call again. */
   deliver(task: TaskRecord): Promise<void>;
+  /** Lets go of what delivery keeps for a task it will not finish (the downloaded file); safe to call again. */
+  abandon?(task: TaskRecord): Promise<void>;
 }
 
 export function createDelivery(options: DeliveryOptions): Delivery {
   const { store, publisher } = options;
+  const abandon = async (task: TaskRecord) => {
+    if (task.delivery?.download?.file === undefined) return;
+    await store.putTask(await withoutKeptDownload(options, task));
+  };
   return {
     async deliver(endedTask) {
-      if (endedTask.endReason === 'untracked' || endedTask.delivery?.finishedAt !== undefined) return;
+      if (endedTask.endReason === 'untracked' || endedTask.delivery?.finishedAt !== undefined)
+        return abandon(endedTask);
       const task = await markStarted(options, endedTask);
       const plan = planDelivery(task, await store.subscriptionsOf(task.id), publisher);
       if (plan.kind === 'finish') await markFinished(options, task);
       else if (plan.kind === 'deliver') await executeDelivery(options, task, plan);
     },
+    abandon,
   };
 }

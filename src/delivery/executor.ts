@@ -15,6 +15,7 @@ import {
   type PostStep,
 } from './plan.js';
 import type { ResultPublisher } from './result-port.js';
+import { removeKeptDownload } from './download-dir.js';
 import { firstPost, postAfterRefusal } from './post-fallback.js';
 import { downloadForDelivery, type VideoDownloadDeps } from './video-download.js';
 
@@ -37,13 +38,14 @@ export async function executeDelivery(
 ): Promise<void> {
   const step = work.download
     ? await downloadForDelivery(deps, ended, work.download.maxBytes)
-    : ({ kind: 'downloaded', task: ended, video: undefined } as const);
+    : ({ kind: 'downloaded', task: ended, video: undefined, kept: false } as const);
   if (step.kind === 'waiting') return;
   const { task, video } = step;
   try {
     await runSteps(deps, task, deliverySteps(task, work, video));
   } finally {
-    if (typeof video === 'object' && video.kind === 'file') await video.cleanup();
+    // A kept file waits for the places still owed it; markFinished removes it once none is.
+    if (typeof video === 'object' && video.kind === 'file' && !step.kept) await video.cleanup();
   }
   const latest = (await deps.store.getTask(task.id)) ?? task;
   if (isDeliveryComplete(latest, await deps.store.subscriptionsOf(task.id), work))
@@ -58,9 +60,20 @@ export async function markStarted(deps: DeliveryDeps, task: TaskRecord): Promise
   return started;
 }
 
-export async function markFinished({ store, clock }: DeliveryDeps, task: TaskRecord): Promise<void> {
-  const latest = (await store.getTask(task.id)) ?? task;
-  await store.putTask({ ...latest, delivery: { ...latest.delivery, finishedAt: clock.now() } });
+/** Records that delivery is over, after removing the file it kept (a crash in between leaves no file). */
+export async function markFinished(deps: DeliveryDeps, task: TaskRecord): Promise<void> {
+  const latest = await withoutKeptDownload(deps, task);
+  await deps.store.putTask({ ...latest, delivery: { ...latest.delivery, finishedAt: deps.clock.now() } });
+}
+
+/** Removes the file delivery kept for the task, if any, and returns the task as stored, without it. */
+export async function withoutKeptDownload(deps: DeliveryDeps, task: TaskRecord): Promise<TaskRecord> {
+  const latest = (await deps.store.getTask(task.id)) ?? task;
+  const download = latest.delivery?.download;
+  if (download?.file === undefined) return latest;
+  await removeKeptDownload(deps.downloadDirectory, download);
+  const { file: _removed, ...rest } = download;
+  return { ...latest, delivery: { ...latest.delivery, download: rest } };
 }
 
 async function runSteps(deps: DeliveryDeps, task: TaskRecord, steps: readonly DeliveryStep[]): Promise<void> {

@@ -29,6 +29,8 @@ export function progressView(sub: SubscriptionRecord, task: TaskRecord): Progres
         ? messageUrl(sub.guildId, sub.channelId, sub.delivery.resultMessageId)
         : undefined,
     preparingVideo: task.delivery?.download?.state === 'waiting',
+    downloadRetrying:
+      task.delivery?.download?.state === 'waiting' && task.delivery.download.reason === 'transient',
   };
 }
 

@@ -29,16 +29,24 @@ export interface TaskDelivery {
   /** The single download shared by every subscribed channel. */
   download?:
     | {
-        /** `waiting`: the API has no file yet; tried again from `retryAt` (src/delivery/video-wait.ts). */
+        /**
+         * `waiting`: the API has no file yet, or the download failed for a passing reason (`reason:
+         * 'transient'`); tried again from `retryAt` (src/delivery/video-wait.ts).
+         */
         state: 'done' | 'failed' | 'skipped' | 'waiting';
         at: number;
         bytes?: number | undefined;
         /** Short, user-safe reason when failed or skipped (no upstream bodies). */
         reason?: string | undefined;
-        /** While waiting: when the API first said "no file yet", how often, and when to ask again. */
+        /** While waiting: when the first try failed, how many tries so far, and when to try again. */
         since?: number | undefined;
         attempts?: number | undefined;
         retryAt?: number | undefined;
+        /**
+         * When done: the downloaded file, kept until every place has it, so a post retried after a
+         * Discord failure (or a restart) sends it again without downloading it again (src/delivery/download-dir.ts).
+         */
+        file?: { path: string; contentType: string; publicUrl?: string | undefined } | undefined;
       }
     | undefined;
   /** One entry per user who asked for a DM, keyed by user id: each gets exactly one. */

@@ -46,6 +46,8 @@ export interface ProgressView {
   resultUrl?: string | undefined;
   /** The task completed but the API has no file yet: shown as being prepared, not as done. */
   preparingVideo?: boolean | undefined;
+  /** While prepared: the file is there but its download failed for a passing reason and is tried again. */
+  downloadRetrying?: boolean | undefined;
 }
 
 /** How much untrusted text each part may take before escaping; escaping at most doubles it. */
@@ -81,7 +83,9 @@ export function renderProgressMessage(view: ProgressView, now: number): MessageP
     : { name: tr('label.started'), value: discordTimestamp(start), inline: true };
 
   const notes = [
-    state === 'preparing' ? tr('progress.preparingVideo') : endNote(tr, tracking),
+    state === 'preparing'
+      ? tr(view.downloadRetrying === true ? 'progress.retryingDownload' : 'progress.preparingVideo')
+      : endNote(tr, tracking),
     view.resultUrl === undefined ? undefined : tr('result.progressLink', { url: view.resultUrl }),
     tr('progress.lastUpdate', { time: discordTimestamp(view.lastUpdateAt) }),
   ];

@@ -81,6 +81,9 @@ const taskDeliverySchema = z.object({
       since: epochMs.optional(),
       attempts: z.number().int().positive().optional(),
       retryAt: epochMs.optional(),
+      file: z
+        .object({ path: nonEmpty, contentType: z.string(), publicUrl: z.string().optional() })
+        .optional(),
     })
     .optional(),
   dms: z.record(z.string(), dmDeliverySchema).optional(),

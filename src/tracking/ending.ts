@@ -55,8 +55,11 @@ export async function finishEnding(ctx: TrackerContext, endedTask: TaskRecord): 
     delivered,
     givenUp: deliveryGivenUp(latest, ctx.clock.now(), ctx.limits.deliveryGiveUpMs),
   });
-  if (verdict === 'given_up') ctx.logger.warn({ taskId: latest.id }, 'giving up on delivering this task');
   if (verdict === 'retry') return false;
+  if (verdict === 'given_up') {
+    ctx.logger.warn({ taskId: latest.id }, 'giving up on delivering this task');
+    await ctx.delivery?.abandon?.(latest);
+  }
   await leaveActive(ctx, latest.id);
   return true;
 }

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FakeChannel, FakeMessage } from '../../testkit/fake-discord/index.js';
 import { rampSteps } from '../../testkit/fake-video-api/index.js';
@@ -15,6 +16,18 @@ function results(stack: Stack, channel: FakeChannel): FakeMessage[] {
   return stack.botMessages(channel).filter((m) => m.versions[0]?.messageReference);
 }
 
+/** Transfers of the video that reached their end. */
+function finishedTransfers(stack: Stack): number {
+  return stack.api.transfers.filter((t) => !t.closedEarly && t.bytesSent === t.bytesPlanned).length;
+}
+
+/** The video files in the bot's download folder (each shard has a folder in DOWNLOAD_DIR). */
+function downloadsLeft(stack: Stack): string[] {
+  const folder = stack.env.DOWNLOAD_DIR!;
+  const entries = existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: 'utf8' }) : [];
+  return entries.filter((name) => /sora-[^/]*\.mp4$/.test(name));
+}
+
 describe('delivery survives a crash at every point', () => {
   const createStack = useStack();
 
@@ -23,6 +36,14 @@ describe('delivery survives a crash at every point', () => {
       // The download starts and never finishes: the process dies in the middle of it.
       stack.api.addFault({ route: 'file', fault: { kind: 'stall' } });
       await stack.api.waitForRequest((r) => r.route === 'file', { includePast: true });
+      return () => stack.api.clearFaults();
+    },
+    'in the middle of the download': async (stack: Stack) => {
+      // Part of the file is on disk when the process dies: the restarted one removes it at start.
+      stack.api.addFault({ route: 'file', fault: { kind: 'stall-body', afterBytes: 16 * 1024 } });
+      await stack.discord.waitFor(() => downloadsLeft(stack).length > 0, {
+        description: 'part of the video on disk',
+      });
       return () => stack.api.clearFaults();
     },
     'between the download and the post': async (stack: Stack) => {
@@ -65,6 +86,7 @@ describe('delivery survives a crash at every point', () => {
 
         const cleanUp = await arrange(stack);
         expect(await bots[0]!.kill('SIGKILL')).toBe('SIGKILL');
+        const downloadedBeforeKill = finishedTransfers(stack);
         cleanUp();
 
         bots.push(spawnBot(stack.env));
@@ -89,6 +111,12 @@ describe('delivery survives a crash at every point', () => {
         expect(stack.progressMessages(second)).toHaveLength(1);
         expect(stack.discord.messages.dmsTo(stack.alice)).toHaveLength(1);
         expect(results(stack, stack.channel)[0]!.current.attachments).toHaveLength(1);
+        // A file downloaded before the kill is sent after the restart: no second download.
+        if (point.startsWith('between')) expect(finishedTransfers(stack)).toBe(downloadedBeforeKill);
+        // Nothing is left in the download folder: what the dead process wrote was sent, then removed.
+        await stack.discord.waitFor(() => downloadsLeft(stack).length === 0, {
+          description: 'the download folder to be empty',
+        });
       } finally {
         for (const bot of bots) await bot.kill();
       }

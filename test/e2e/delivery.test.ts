@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createTrackingStore } from '../../src/store/index.js';
 import { createLogger } from '../../src/ops/logger.js';
@@ -14,6 +15,13 @@ const MiB = 1024 * 1024;
 /** The result message: the bot's reply to the progress message. */
 function resultOf(stack: Stack, progress: FakeMessage): FakeMessage | undefined {
   return stack.botMessages().find((m) => m.versions[0]?.messageReference?.message_id === progress.id);
+}
+
+/** The video files left in the bot's download folder (each shard has a folder in DOWNLOAD_DIR). */
+function downloadsLeft(stack: Stack): string[] {
+  const folder = stack.env.DOWNLOAD_DIR!;
+  const entries = existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: 'utf8' }) : [];
+  return entries.filter((name) => /sora-[^/]*\.mp4$/.test(name));
 }
 
 async function trackUntilResult(stack: Stack, id: string, options: { notify?: boolean } = {}) {
@@ -115,6 +123,77 @@ describe('delivery of the finished video', () => {
     });
     expect(result.current.attachments).toHaveLength(0);
     expect(result.current.content).toContain(`${stack.api.cdnOrigin}/files/video_413`);
+  });
+
+  it('after Discord fails the result with 5xx, posts the same download again: the MP4 crosses the wire once', async () => {
+    const stack = await createStack();
+    stack.api.addTask({
+      id: 'video_502',
+      dialect: 'seed-relay',
+      steps: rampSteps(800, { steps: 2 }),
+      video: { bytes: 200 * 1024 },
+    });
+    await stack.startBot();
+    await stack
+      .sora('track', { id: 'video_502' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
+    // More 502s than discord.js retries: the first delivery fails and is tried again on a later poll.
+    stack.discord.faults.failNext({
+      method: 'POST',
+      route: '/channels/:channel_id/messages',
+      status: 502,
+      count: 4,
+    });
+    const progress = stack.botMessages()[0]!;
+    const result = await stack.discord.waitFor(() => resultOf(stack, progress), {
+      description: 'the result',
+      timeoutMs: 20_000,
+    });
+    expect(stack.logs.some((line) => line.includes('result could not be posted; will retry'))).toBe(true);
+    expect(result.current.attachments[0]?.data.equals(videoBytes(200 * 1024))).toBe(true);
+    expect(stack.api.transfers.filter((t) => t.taskId === 'video_502')).toHaveLength(1);
+    expect(stack.botMessages()).toHaveLength(2);
+    // Once delivered, the kept file is gone.
+    await stack.discord.waitFor(() => embedText(progress).includes(result.id), {
+      description: 'the final state',
+    });
+    await stack.app!.tracker.settled();
+    expect(downloadsLeft(stack)).toEqual([]);
+  });
+
+  it('tries a download that fails for a passing reason again, and attaches the video once the host recovers', async () => {
+    const stack = await createStack();
+    const id = 'video_flaky_host';
+    stack.api.addTask({
+      id,
+      dialect: 'seed-relay',
+      steps: rampSteps(600, { steps: 2 }),
+      video: { bytes: 150 * 1024 },
+    });
+    // The CDN link and /content both answer 502, more often than the client's own tries.
+    for (const route of ['file', 'content'] as const)
+      stack.api.addFault({ route, taskId: id, times: Infinity, fault: { kind: 'status', status: 502 } });
+    await stack.startBot();
+    await stack.sora('track', { id }).waitForOriginal((m) => m.current.content.includes('Tracking'));
+    const progress = stack.botMessages()[0]!;
+    await stack.discord.waitFor(
+      () => embedText(progress).includes('could not be fetched from the video API'),
+      {
+        description: 'the progress message to say the video is being fetched again',
+        timeoutMs: 20_000,
+      },
+    );
+    expect(embedText(progress)).toContain('Preparing the video');
+    expect(resultOf(stack, progress)).toBeUndefined();
+
+    stack.api.clearFaults();
+    const result = await stack.discord.waitFor(() => resultOf(stack, progress), {
+      description: 'the result once the host recovered',
+      timeoutMs: 20_000,
+    });
+    expect(result.current.attachments[0]?.data.equals(videoBytes(150 * 1024))).toBe(true);
+    expect(result.current.content).not.toContain(stack.api.cdnOrigin);
+    expect(stack.botMessages()).toHaveLength(2);
   });
 
   it('reports a failed task with its reason, and names a moderation block', async () => {

@@ -115,6 +115,8 @@ export function useStack() {
       HTTP_PORT: '0',
       REGISTER_COMMANDS: 'true',
       LOG_LEVEL: 'debug',
+      // The stack's own folder: a bot of another test never sweeps this one's downloads.
+      DOWNLOAD_DIR: join(dataDir, 'downloads'),
     };
 
     const stack: Stack = {

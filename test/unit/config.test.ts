@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadBotConfig, loadVideoApiConfig, storeUrlSecrets } from '../../src/config.js';
 
@@ -34,6 +36,17 @@ describe('configuration', () => {
       maxTasksPerUser: 25,
       maxTasksPerGuild: 500,
     });
+  });
+
+  it('downloads into a folder of the OS temp dir, keeping at most 2 GiB between tries unless told otherwise', () => {
+    expect(loadBotConfig(minimal)).toMatchObject({
+      downloadDir: join(tmpdir(), 'sora-tracker'),
+      downloadDirMaxBytes: 2 * 1024 ** 3,
+    });
+    const set = loadBotConfig({ ...minimal, DOWNLOAD_DIR: '/var/tmp/bot', DOWNLOAD_DIR_MAX_BYTES: '0' });
+    expect(set).toMatchObject({ downloadDir: '/var/tmp/bot', downloadDirMaxBytes: 0 });
+    const error = errorOf(() => loadBotConfig({ ...minimal, DOWNLOAD_DIR_MAX_BYTES: '2GB' }));
+    expect(error.variable).toBe('DOWNLOAD_DIR_MAX_BYTES');
   });
 
   it('falls back to OPENAI_API_KEY and OPENAI_BASE_URL, and drops a trailing slash', () => {

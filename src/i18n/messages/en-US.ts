@@ -78,6 +78,8 @@ export const enUS = {
   'progress.footerEnded': 'Final state, no longer updated',
   'progress.preparingVideo':
     'The task is done and the video API is still preparing the file. It will be posted here as soon as it is ready.',
+  'progress.retryingDownload':
+    'The task is done, but the video could not be fetched from the video API just now. It is being tried again and will be posted here as soon as it arrives.',
   'ended.not_found': 'The video API no longer knows this task, so tracking stopped.',
   'ended.unauthorized': "The bot's API key lost access to this task, so tracking stopped.",
   'ended.idle_timeout': 'The task showed no change for too long, so tracking stopped.',

@@ -67,6 +67,8 @@ export const zhCN = defineTranslation({
   'progress.footerActive': '自动更新中',
   'progress.footerEnded': '最终状态，不再更新',
   'progress.preparingVideo': '任务已完成，视频 API 仍在准备视频文件。文件就绪后会立即发布在这里。',
+  'progress.retryingDownload':
+    '任务已完成，但暂时无法从视频 API 获取视频。正在重试，获取后会立即发布在这里。',
   'ended.not_found': '视频 API 已找不到此任务，已停止跟踪。',
   'ended.unauthorized': '本机器人的 API 密钥已无权访问此任务，已停止跟踪。',
   'ended.idle_timeout': '任务长时间没有变化，已停止跟踪。',

@@ -19,6 +19,7 @@ const B = '200000000000000002';
 /** Delivery that records what it was handed and, unless told otherwise, finishes at once. */
 function recordingDelivery(store: TrackingStore, clock: ManualClock) {
   const handed: TaskRecord[] = [];
+  const abandoned: string[] = [];
   const state = { finishes: true };
   const delivery: Delivery = {
     async deliver(task) {
@@ -27,8 +28,12 @@ function recordingDelivery(store: TrackingStore, clock: ManualClock) {
       const latest = (await store.getTask(task.id)) ?? task;
       await store.putTask({ ...latest, delivery: { ...latest.delivery, finishedAt: clock.now() } });
     },
+    abandon(task) {
+      abandoned.push(task.id);
+      return Promise.resolve();
+    },
   };
-  return { delivery, handed, state };
+  return { delivery, handed, abandoned, state };
 }
 
 /** A publisher whose edits land when the test says so, as when Discord's budget is short. */
@@ -119,11 +124,14 @@ describe('ending', () => {
     await clock.advance(limits.deliveryGiveUpMs - 1);
     const ended = (await store.getTask(task.id))!;
     expect(await ctx.locks.run(task.id, () => finishEnding(ctx, ended))).toBe(false);
+    expect(delivery.abandoned).toEqual([]);
 
     await clock.advance(1);
     expect(await ctx.locks.run(task.id, () => finishEnding(ctx, ended))).toBe(true);
     expect(delivery.handed).toHaveLength(3);
     expect(await store.activeTaskIds()).toEqual([]);
+    // What delivery kept for the task (its downloaded file) is let go.
+    expect(delivery.abandoned).toEqual([task.id]);
   });
 
   it('stays active when the final state could not be shown, though delivered', async () => {
