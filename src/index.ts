@@ -1,7 +1,7 @@
 import { ConfigError, loadBotConfig, storeUrlSecrets } from './config.js';
 import { tuneHeapForLongRuns } from './ops/heap-tuning.js';
 import { createLogger } from './ops/logger.js';
-import { startShards } from './cluster/shards.js';
+import { startShards } from './app/shards.js';
 
 /** Entry point: read the configuration once, start this process's shards, run until SIGTERM or SIGINT. */
 async function main(): Promise<void> {

@@ -20,8 +20,8 @@ import {
   type TrackerMetrics,
   type TrackerOptions,
 } from '../tracking/tracker.js';
-import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
-import { shardVideoApi } from './video-api.js';
+import type { VideoApiClient } from '../video-api/client.js';
+import { shardVideoApi, videoApiFromConfig } from './video-api.js';
 
 /** The tracking side of one shard, wired together: what polls, what writes to Discord, what delivers. */
 export interface ShardTracking {
@@ -100,7 +100,7 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
   const cadence = createPollCadence({ clock, backlogMs: () => pacer.backlogMs(), intervalMs: intervals });
   const videoApi = shardVideoApi({
     shared: deps.sharedVideoApi,
-    createOwn: () => ownVideoApi(config, clock, random, logger),
+    createOwn: () => videoApiFromConfig(config, clock, logger, random),
     timer: deps.shardMetrics.apiRequestSeconds,
     observe: (taskId, snapshot) => cadence.observe(taskId, snapshot, clock.now()),
   });
@@ -185,16 +185,4 @@ function shardDelivery(
     });
   };
   return { delivery, sweepDownloads };
-}
-
-function ownVideoApi(config: BotConfig, clock: Clock, random: () => number, logger: Logger): VideoApiClient {
-  return createVideoApiClient({
-    baseUrl: config.baseUrl,
-    apiKey: config.apiKey,
-    logger: logger.child({ component: 'video-api' }),
-    maxInFlight: config.maxInFlight,
-    timeoutMs: config.timeoutMs,
-    clock,
-    random,
-  });
 }

@@ -1,7 +1,10 @@
 import type { VideoSnapshot } from '../domain/video.js';
 import type { ShardMetrics } from '../ops/metrics.js';
 import { measureVideoApi } from '../ops/video-api-metrics.js';
-import type { VideoApiClient } from '../video-api/client.js';
+import type { BotConfig } from '../config.js';
+import type { Logger } from '../ops/logger.js';
+import type { Clock } from '../scheduling/clock.js';
+import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
 
 /**
  * The video API as one shard uses it: the process's shared client or one of its own, timed into the
@@ -26,4 +29,22 @@ export function shardVideoApi(deps: {
     downloadVideo: (id, options) => measured.downloadVideo(id, options),
     close: () => (shared ? Promise.resolve() : measured.close()),
   };
+}
+
+/** The video API client the configuration describes (one per process, or one per shard). */
+export function videoApiFromConfig(
+  config: Pick<BotConfig, 'baseUrl' | 'apiKey' | 'maxInFlight' | 'timeoutMs'>,
+  clock: Clock,
+  logger: Logger,
+  random?: () => number,
+): VideoApiClient {
+  return createVideoApiClient({
+    baseUrl: config.baseUrl,
+    apiKey: config.apiKey,
+    logger: logger.child({ component: 'video-api' }),
+    maxInFlight: config.maxInFlight,
+    timeoutMs: config.timeoutMs,
+    clock,
+    ...(random ? { random } : {}),
+  });
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Clock } from '../scheduling/clock.js';
 import type { VideoApiClient } from '../video-api/client.js';
-import { createShardLease, leaseKey, type LeaseRedis, type ShardLease } from './shard-lease.js';
+import { createShardLease, leaseKey, type LeaseRedis, type ShardLease } from '../cluster/shard-lease.js';
 
 /** One shard of this process: its app while it runs here, its lease, and what /healthz says of it. */
 export interface ShardRunner extends ShardHealth {

@@ -4,10 +4,11 @@ import { startOpsServer, type OpsServer, type ShardState } from '../ops/http-ser
 import type { Logger } from '../ops/logger.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
-import { createLeaseRedis } from './redis-lease.js';
-import type { LeaseRedis } from './lease-types.js';
+import { createLeaseRedis } from '../cluster/redis-lease.js';
+import type { LeaseRedis } from '../cluster/lease-types.js';
 import { createShardRunner } from './shard-runner.js';
-import { createVideoApiClient, type VideoApiClient } from '../video-api/client.js';
+import type { VideoApiClient } from '../video-api/client.js';
+import { videoApiFromConfig } from './video-api.js';
 
 /**
  * One bot process: the shards it was given (`SHARD_IDS`, default all of `SHARD_COUNT`), each a full
@@ -46,14 +47,7 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
   const clock = options.clock ?? createSystemClock();
   const build = options.createShardApp ?? createApp;
   const metrics: Metrics = createMetrics();
-  const videoApi: VideoApiClient = createVideoApiClient({
-    baseUrl: config.baseUrl,
-    apiKey: config.apiKey,
-    logger: logger.child({ component: 'video-api' }),
-    maxInFlight: config.maxInFlight,
-    timeoutMs: config.timeoutMs,
-    clock,
-  });
+  const videoApi: VideoApiClient = videoApiFromConfig(config, clock, logger);
   const leaseRedis: LeaseRedis | undefined = usesLeases(config.storeUrl)
     ? createLeaseRedis({ url: config.storeUrl, logger: logger.child({ component: 'lease' }) })
     : undefined;
