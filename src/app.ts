@@ -83,7 +83,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     shardMetrics,
     clock,
     logger,
-    port: createDiscordPort(client.rest),
+    port: createDiscordPort(client.rest, () => client.user?.id),
     guildPremiumTier: (guildId) => client.guilds.cache.get(guildId)?.premiumTier,
     channelPermissions: cachedBotPermissions(client),
     sharedVideoApi: options.videoApi,

@@ -94,6 +94,18 @@ async function postResult(deps: DeliveryDeps, task: TaskRecord, step: PostStep):
     ? sub
     : await updateSubscription(store, sub, { delivery: { state: 'pending', nonce: newNonce() } });
   const nonce = current.delivery!.nonce;
+  // A retry: Discord may have the first post but no longer its nonce (docs/discord-limits.md).
+  const earlier = sub.delivery ? await publisher.findPostedResult?.(current, task) : undefined;
+  if (earlier !== undefined) {
+    log.info('result found posted by an earlier try; not posting again');
+    const found = subscriptionAfterPost(
+      { kind: 'posted', messageId: earlier },
+      step.content,
+      nonce,
+      clock.now(),
+    );
+    return updateSubscription(store, current, found!);
+  }
   // Fitted to the channel's known permissions, then lesser after each refusal (post-fallback.ts).
   let post = firstPost(task, step.content, publisher.postAllowance?.(current));
   let outcome = await publisher.postResult(current, task, post.content, nonce, { reply: post.reply });
@@ -127,6 +139,17 @@ async function sendDm(
   const recorded = task.delivery?.dms?.[userId];
   const dm: DmDelivery = recorded ?? { state: 'pending', nonce: newNonce(), at: clock.now() };
   if (recorded === undefined) await recordDm(store, task.id, userId, dm);
+  const earlier = recorded ? await publisher.findSentDm?.(userId, task) : undefined;
+  if (earlier !== undefined) {
+    await recordDm(
+      store,
+      task.id,
+      userId,
+      dmAfterSend({ kind: 'sent', messageId: earlier }, dm, clock.now())!,
+    );
+    deps.logger.info({ taskId: task.id, userId }, 'DM found sent by an earlier try; not sending again');
+    return;
+  }
   let outcome = await publisher.sendDm(userId, locale, withResult, task, step.content, dm.nonce);
   const fallback = contentAfterRefusal(task, step.content, outcome, step.limit);
   if (fallback) outcome = await publisher.sendDm(userId, locale, withResult, task, fallback, dm.nonce);

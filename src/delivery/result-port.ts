@@ -45,6 +45,13 @@ export interface ResultPublisher {
     nonce: string,
     options?: { reply: boolean },
   ): Promise<PostOutcome>;
+  /**
+   * A result an earlier try already posted in the subscription's channel (its message id), looked for
+   * before posting again: Discord forgets a nonce after a few minutes. Undefined when none is found.
+   */
+  findPostedResult?(subscription: SubscriptionRecord, task: TaskRecord): Promise<string | undefined>;
+  /** Likewise, a DM about the task an earlier try already sent the user. */
+  findSentDm?(userId: string, task: TaskRecord): Promise<string | undefined>;
   /** DMs one user about the task's end, with a link to the channel's result when there is one. */
   sendDm(
     userId: string,

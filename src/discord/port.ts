@@ -6,7 +6,9 @@ import {
   type RESTPostAPIChannelMessageJSONBody,
   type RESTPostAPIChannelMessageResult,
   type RESTPostAPICurrentUserCreateDMChannelResult,
+  type RESTGetAPIChannelMessagesResult,
 } from 'discord.js';
+import type { OwnMessage } from './posted-lookup.js';
 
 /**
  * Every side effect the bot has on Discord outside of interaction replies, in one small module.
@@ -28,9 +30,20 @@ export interface DiscordPort {
   editMessage(channelId: string, messageId: string, body: RESTPatchAPIChannelMessageJSONBody): Promise<void>;
   /** The DM channel with a user (created on first use). */
   openDm(userId: string): Promise<string>;
+  /**
+   * The bot's own messages among a channel's recent ones (after `after` when given, else the newest);
+   * none while the bot does not know who it is.
+   */
+  ownMessages?(
+    channelId: string,
+    options: { after?: string | undefined; limit: number },
+  ): Promise<OwnMessage[]>;
 }
 
-export function createDiscordPort(rest: REST): DiscordPort {
+export function createDiscordPort(
+  rest: REST,
+  selfId: () => string | undefined = () => undefined,
+): DiscordPort {
   return {
     async createMessage(channelId, body, files) {
       if (body.allowed_mentions === undefined)
@@ -51,6 +64,17 @@ export function createDiscordPort(rest: REST): DiscordPort {
         body: { recipient_id: userId },
       })) as RESTPostAPICurrentUserCreateDMChannelResult;
       return channel.id;
+    },
+    async ownMessages(channelId, { after, limit }) {
+      const self = selfId();
+      if (self === undefined) return [];
+      const query = new URLSearchParams({ limit: String(limit), ...(after ? { after } : {}) });
+      const page = (await rest.get(Routes.channelMessages(channelId), {
+        query,
+      })) as RESTGetAPIChannelMessagesResult;
+      return page
+        .filter((m) => m.author.id === self)
+        .map((m) => ({ id: m.id, content: m.content, replyToId: m.message_reference?.message_id }));
     },
   };
 }

@@ -16,6 +16,10 @@ import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
 import type { BotChannelPermissions, ChannelPermissionsLookup } from './channel-permissions.js';
 import { classifyDiscordError, describeDiscordError, missingPostPermission } from './errors.js';
 import type { DiscordPort } from './port.js';
+import { findPostedResult, findSentDm } from './posted-lookup.js';
+
+/** How many recent messages a look-up for an earlier post reads: one page. */
+const LOOKUP_LIMIT = 50;
 
 const MiB = 1024 * 1024;
 
@@ -152,6 +156,51 @@ function dmChannels(port: DiscordPort): (userId: string) => Promise<string> {
 }
 
 /**
+ * Looks for what an earlier try already posted, among the bot's recent messages: Discord forgets a
+ * nonce after a few minutes (docs/discord-limits.md#idempotent-message-creation).
+ */
+function earlierDeliveries(
+  port: DiscordPort,
+  pacer: EditPacer,
+  logger: Logger,
+  dmChannelOf: (userId: string) => Promise<string>,
+): Pick<ResultPublisher, 'findPostedResult' | 'findSentDm'> {
+  return {
+    async findPostedResult(sub, task) {
+      const { channelId, messageId } = sub;
+      try {
+        // The result replies to the progress message, so it comes after it; read in the channel's turn.
+        const own = await pacedFinal(
+          pacer,
+          channelId,
+          `lookup:${channelId}:${task.id}`,
+          async () => (await port.ownMessages?.(channelId, { after: messageId, limit: LOOKUP_LIMIT })) ?? [],
+        );
+        return findPostedResult(own, { taskId: task.id, progressMessageId: messageId })?.id;
+      } catch (error) {
+        const context = { taskId: task.id, channelId, guildId: sub.guildId };
+        logger.warn({ ...context, ...describeDiscordError(error) }, 'could not look for an earlier result');
+        return undefined;
+      }
+    },
+
+    async findSentDm(userId, task) {
+      try {
+        const channelId = await dmChannelOf(userId);
+        const own = (await port.ownMessages?.(channelId, { limit: LOOKUP_LIMIT })) ?? [];
+        return findSentDm(own, task.id)?.id;
+      } catch (error) {
+        logger.info(
+          { taskId: task.id, userId, ...describeDiscordError(error) },
+          'could not look for an earlier DM',
+        );
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
  * Posts results and DMs through the Discord port. Result messages go through the edit pacer as final
  * writes, so they take precedence over progress ticks in a busy channel.
  */
@@ -169,6 +218,7 @@ export function createResultPublisher(options: {
 
   return {
     dmUploadLimit: DM_UPLOAD_LIMIT,
+    ...earlierDeliveries(port, pacer, logger, dmChannelOf),
 
     channelUploadLimit(sub) {
       if (sub.uploadLimitBytes !== undefined) return Math.min(sub.uploadLimitBytes, MAX_REQUEST_BYTES);

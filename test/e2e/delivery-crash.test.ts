@@ -17,6 +17,16 @@ function results(stack: Stack, channel: FakeChannel): FakeMessage[] {
 }
 
 /** Transfers of the video that reached their end. */
+/** Holds each message create once Discord made it, until one is the DM; returns its release. */
+async function holdTheDm(stack: Stack): Promise<() => void> {
+  for (;;) {
+    const hold = stack.discord.faults.holdNext({ method: 'POST', route: MESSAGES_ROUTE, phase: 'after' });
+    await hold.reached;
+    if (stack.discord.messages.dmsTo(stack.alice).length > 0) return () => hold.release();
+    hold.release();
+  }
+}
+
 function finishedTransfers(stack: Stack): number {
   return stack.api.transfers.filter((t) => !t.closedEarly && t.bytesSent === t.bytesPlanned).length;
 }
@@ -57,6 +67,15 @@ describe('delivery survives a crash at every point', () => {
       const hold = stack.discord.faults.holdNext({ method: 'POST', route: MESSAGES_ROUTE, phase: 'after' });
       await hold.reached;
       return () => hold.release();
+    },
+    'between the post and its record, past the nonce memory': async (stack: Stack) => {
+      // As above, and the restart comes after Discord forgot the nonce: only a look-up finds the post.
+      const hold = stack.discord.faults.holdNext({ method: 'POST', route: MESSAGES_ROUTE, phase: 'after' });
+      await hold.reached;
+      return () => {
+        hold.release();
+        stack.discord.messages.forgetNonces();
+      };
     },
   };
 
@@ -122,4 +141,43 @@ describe('delivery survives a crash at every point', () => {
       }
     });
   }
+
+  it('killed between the DM and its record, past the nonce memory: one DM', async () => {
+    const stack = await createStack();
+    stack.api.addTask({
+      id: 'video_dm',
+      dialect: 'seed-relay',
+      steps: rampSteps(1_500, { steps: 2 }),
+      video: { bytes: 128 * 1024 },
+    });
+    const bots: BotProcess[] = [];
+    try {
+      bots.push(spawnBot(stack.env));
+      await stack.discord.waitFor(() => stack.discord.commands.global().length > 0, {
+        description: 'the bot to connect',
+        timeoutMs: 20_000,
+      });
+      const dmHeld = holdTheDm(stack);
+      await stack
+        .sora('track', { id: 'video_dm', notify: true })
+        .waitForOriginal((m) => m.current.content.includes('Tracking'));
+      // Discord created the DM; the process dies before it records it, and Discord forgets the nonce.
+      const release = await dmHeld;
+      expect(await bots[0]!.kill('SIGKILL')).toBe('SIGKILL');
+      release();
+      stack.discord.messages.forgetNonces();
+      // The file is kept until the DM is recorded: its removal says the restarted bot finished.
+      expect(downloadsLeft(stack)).not.toHaveLength(0);
+
+      bots.push(spawnBot(stack.env));
+      await stack.discord.waitFor(() => downloadsLeft(stack).length === 0, {
+        description: 'the delivery to finish',
+        timeoutMs: 25_000,
+      });
+      expect(stack.discord.messages.dmsTo(stack.alice)).toHaveLength(1);
+      expect(results(stack, stack.channel)).toHaveLength(1);
+    } finally {
+      for (const bot of bots) await bot.kill();
+    }
+  });
 });

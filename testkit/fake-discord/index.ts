@@ -207,6 +207,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       dmsTo: (user: FakeUser): FakeMessage[] => messages.inChannel(world.dmChannel(user).id),
       /** The message as the REST API returns it. */
       toApi: (message: FakeMessage) => messages.toApi(message),
+      /** Discord's nonce memory runs out now: a create reusing an earlier nonce makes a new message. */
+      forgetNonces: () => messages.forgetNonces(),
       /** Puts a message in place without a request (e.g. a progress message posted before a restart). */
       seed(opts: {
         channel: FakeChannel;

@@ -168,6 +168,8 @@ export function createMessageStore(deps: {
   const { ids, now, world } = deps;
   const byId = new Map<string, FakeMessage>();
   const byChannel = new Map<string, FakeMessage[]>();
+  // Messages created before this moment no longer match their nonce (`forgetNonces`).
+  let noncesForgottenBefore = -Infinity;
   const attachments = new Map<string, { attachment: StoredAttachment; channelId: string }>();
 
   function storeAttachments(list: readonly StoredAttachment[], channelId: string) {
@@ -387,12 +389,16 @@ export function createMessageStore(deps: {
     /** Messages of a channel, oldest first, deleted ones included (check `.deleted`). */
     inChannel: (channelId: string) => [...(byChannel.get(channelId) ?? [])],
     attachment: (id: string) => attachments.get(id),
+    /** Discord's nonce memory runs out: a create with an earlier message's nonce creates a new one. */
+    forgetNonces() {
+      noncesForgottenBefore = now() + 1;
+    },
     /** `enforce_nonce`: the same author's message with this nonce from the last few minutes. */
     findByNonce(channelId: string, authorId: string, nonce: string | number): FakeMessage | undefined {
       const list = byChannel.get(channelId) ?? [];
       for (let i = list.length - 1; i >= 0; i--) {
         const message = list[i]!;
-        if (message.createdAt < now() - NONCE_WINDOW_MS) break;
+        if (message.createdAt < Math.max(now() - NONCE_WINDOW_MS, noncesForgottenBefore)) break;
         const first = message.versions[0];
         if (message.authorId === authorId && first && String(first.nonce) === String(nonce)) return message;
       }

@@ -186,6 +186,34 @@ describe('delivery, carried out', () => {
     expect((await stored()).delivery?.finishedAt).toBe(50_000);
   });
 
+  it('on a retry, records the result and DM an earlier try left in Discord instead of sending again', async () => {
+    const task = await given(endedTask(), subscription({ notifyUserIds: [ALICE] }));
+    const lookedFor: string[] = [];
+    discord.publisher.findPostedResult = (sub) => {
+      lookedFor.push(sub.channelId);
+      return Promise.resolve('earlier');
+    };
+    discord.publisher.findSentDm = (userId) => {
+      lookedFor.push(userId);
+      return Promise.resolve('earlier-dm');
+    };
+    discord.postAnswers.push({ kind: 'failed' });
+    discord.dmAnswers.push({ kind: 'failed' });
+    await delivery.deliver(task);
+    // A first try has nothing to look for.
+    expect(lookedFor).toEqual([]);
+
+    await delivery.deliver(await stored());
+    expect(lookedFor).toEqual([CHANNEL_A, ALICE]);
+    expect(discord.sent.map((s) => s.kind)).toEqual(['post', 'dm']);
+    const sub = await store.getSubscription(TASK_ID, CHANNEL_A);
+    expect(sub?.delivery).toMatchObject({ state: 'posted', resultMessageId: 'earlier' });
+    expect((await stored()).delivery).toMatchObject({
+      finishedAt: 50_000,
+      dms: { [ALICE]: { state: 'sent', messageId: 'earlier-dm' } },
+    });
+  });
+
   it('posts the link with the same nonce when Discord refuses the file', async () => {
     const task = await given(endedTask(), subscription());
     discord.postAnswers.push({ kind: 'too_large' });

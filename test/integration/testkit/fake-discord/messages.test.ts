@@ -129,6 +129,19 @@ describe('channel messages', () => {
     expect(discord.messages.inChannel(channel)).toHaveLength(1);
   });
 
+  it('creates a new message for a repeated nonce once it forgot its nonces, and lists messages after one', async () => {
+    const { discord, channel, client } = await world();
+    const body = { content: 'result', nonce: 'task_1:result', enforce_nonce: true };
+    const first = (await client.rest.post(Routes.channelMessages(channel.id), { body })) as { id: string };
+    discord.messages.forgetNonces();
+    const again = (await client.rest.post(Routes.channelMessages(channel.id), { body })) as { id: string };
+
+    expect(again.id).not.toBe(first.id);
+    const query = new URLSearchParams({ after: first.id, limit: '50' });
+    const after = (await client.rest.get(Routes.channelMessages(channel.id), { query })) as { id: string }[];
+    expect(after.map((m) => m.id)).toEqual([again.id]);
+  });
+
   it('answers 10008 for a deleted message and 10003 for a deleted channel', async () => {
     const { discord, channel, sendable } = await world();
     const message = await sendable.send('hi');
