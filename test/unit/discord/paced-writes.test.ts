@@ -5,7 +5,8 @@ import type { DiscordPort } from '../../../src/discord/port.js';
 import { createProgressPublisher } from '../../../src/discord/progress-publisher.js';
 import { createResultPublisher } from '../../../src/discord/result-publisher.js';
 import { createManualClock } from '../../../testkit/clock/manual-clock.js';
-import { endedTask, subscription } from '../delivery/fixtures.js';
+import type { ResultContent } from '../../../src/delivery/delivery.js';
+import { PUBLIC_URL, endedTask, subscription } from '../delivery/fixtures.js';
 
 const GLOBAL = { limit: 10, windowMs: 1_000 };
 const PER_CHANNEL = { limit: 5, windowMs: 5_000 };
@@ -34,7 +35,7 @@ describe('every Discord write goes through the pacer', () => {
     const pacer = createEditPacer({ clock, logger, global: GLOBAL, perChannel: PER_CHANNEL });
     const progress = createProgressPublisher({ port, pacer, clock, logger });
     const results = createResultPublisher({ port, pacer, logger, guildPremiumTier: () => undefined });
-    const linked = { kind: 'linked', url: 'https://cdn.example/v.mp4' } as const;
+    const linked: ResultContent = { kind: 'linked', url: PUBLIC_URL, bytes: undefined, why: 'not_ready' };
 
     const running = endedTask({ state: 'active', endReason: undefined });
     const creates = Array.from({ length: 12 }, (_, i) =>
