@@ -7,6 +7,7 @@ import type { CreateOutcome, ProgressPublisher, PublishOutcome } from '../tracki
 import type { ChannelPermissionsLookup } from './channel-permissions.js';
 import { classifyDiscordError, describeDiscordError, missingPostPermission } from './errors.js';
 import type { DiscordPort } from './port.js';
+import { pacedWrite } from './pacing/paced-write.js';
 
 /** What people see for a subscription, from the records alone. */
 export function progressView(sub: SubscriptionRecord, task: TaskRecord): ProgressView {
@@ -80,11 +81,10 @@ export function createProgressPublisher(options: {
     async create(sub, task): Promise<CreateOutcome> {
       const payload = renderProgressMessage(progressView(sub, task), clock.now());
       try {
-        const message = await port.createMessage(sub.channelId, {
-          ...payload,
-          nonce: sub.nonce,
-          enforce_nonce: true,
-        });
+        // Paced like edits: a create counts in the channel's and the global budget (docs/discord-limits.md).
+        const message = await pacedWrite(pacer, sub.channelId, `create:${sub.channelId}:${sub.nonce}`, () =>
+          port.createMessage(sub.channelId, { ...payload, nonce: sub.nonce, enforce_nonce: true }),
+        );
         return {
           kind: 'created',
           messageId: message.id,

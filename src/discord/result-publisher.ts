@@ -16,6 +16,7 @@ import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
 import type { BotChannelPermissions, ChannelPermissionsLookup } from './channel-permissions.js';
 import { classifyDiscordError, describeDiscordError, missingPostPermission } from './errors.js';
 import type { DiscordPort } from './port.js';
+import { pacedWrite } from './pacing/paced-write.js';
 import { findPostedResult, findSentDm } from './posted-lookup.js';
 
 /** How many recent messages a look-up for an earlier post reads: one page. */
@@ -131,25 +132,23 @@ function pacedFinal<T>(
   key: string,
   write: () => Promise<T>,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    pacer.submit({
-      channelId,
-      key,
-      priority: 'final',
-      dropped: () => reject(new Error('shutting down')),
-      run: () => write().then(resolve, reject),
-    });
-  });
+  return pacedWrite(pacer, channelId, key, write, 'final');
 }
 
-/** The DM channel of each user, opened once per process. */
-function dmChannels(port: DiscordPort): (userId: string) => Promise<string> {
-  const known = new Map<string, string>();
-  return async (userId) => {
+/**
+ * The DM channel of each user, opened once per process. The open is a request like any other: it counts
+ * in the global budget, in a bucket of its own per user.
+ */
+function dmChannels(port: DiscordPort, pacer: EditPacer): (userId: string) => Promise<string> {
+  // The promise is kept, so that DMs to one user at once share one open; a failed open is tried again.
+  const known = new Map<string, Promise<string>>();
+  return (userId) => {
     let channelId = known.get(userId);
     if (channelId === undefined) {
-      channelId = await port.openDm(userId);
+      const key = `dm-open:${userId}`;
+      channelId = pacedFinal(pacer, key, key, () => port.openDm(userId));
       known.set(userId, channelId);
+      void channelId.catch(() => known.delete(userId));
     }
     return channelId;
   };
@@ -201,8 +200,9 @@ function earlierDeliveries(
 }
 
 /**
- * Posts results and DMs through the Discord port. Result messages go through the edit pacer as final
- * writes, so they take precedence over progress ticks in a busy channel.
+ * Posts results and DMs through the Discord port. Every write (result messages, DM opens and DMs) goes
+ * through the edit pacer as a final write: it counts in the global budget and takes precedence over
+ * progress ticks in a busy channel.
  */
 export function createResultPublisher(options: {
   port: DiscordPort;
@@ -214,7 +214,7 @@ export function createResultPublisher(options: {
   channelPermissions?: ChannelPermissionsLookup;
 }): ResultPublisher {
   const { port, pacer, logger } = options;
-  const dmChannelOf = dmChannels(port);
+  const dmChannelOf = dmChannels(port, pacer);
 
   return {
     dmUploadLimit: DM_UPLOAD_LIMIT,
@@ -250,7 +250,10 @@ export function createResultPublisher(options: {
       const body = resultDmBody(locale, sub, task, content, nonce);
       try {
         const channelId = await dmChannelOf(userId);
-        const message = await port.createMessage(channelId, body, await videoFile(task.id, content));
+        const files = await videoFile(task.id, content);
+        const message = await pacedFinal(pacer, channelId, `dm:${channelId}:${nonce}`, () =>
+          port.createMessage(channelId, body, files),
+        );
         return { kind: 'sent', messageId: message.id };
       } catch (error) {
         logger.info({ taskId: task.id, userId, ...describeDiscordError(error) }, 'DM not sent');

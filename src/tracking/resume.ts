@@ -13,6 +13,9 @@ import type { PollQueue } from './types.js';
 /** Tasks read from the store at once when resuming. */
 export const RESUME_BATCH = 200;
 
+/** Half-done tasks finished at once when resuming. */
+export const RESUME_CONCURRENCY = 8;
+
 export async function resume(
   ctx: TrackerContext,
   queue: PollQueue,
@@ -37,13 +40,14 @@ export async function resume(
       else schedule(task.record);
     }
   }
-  for (const task of slow) {
+  // Several at once: each waits mostly on Discord, whose pacing (results first) keeps the burst in budget.
+  await eachAtMost(RESUME_CONCURRENCY, slow, async (task) => {
     const outcome = await finishHalfDone(ctx, task);
     if (outcome === 'running') schedule(task);
     else if (outcome === 'finished') counts.finished += 1;
     else if (outcome === 'delivering')
       queue.schedule(task.id, { dueAt: ctx.clock.now() + ctx.limits.resumeSpreadMs });
-  }
+  });
   ctx.logger.info(counts, 'tracking resumed');
   return counts;
 }
@@ -94,4 +98,13 @@ async function finishHalfDone(
     if (!(await ctx.store.isActive(task.id))) return 'finished';
     return (await finishEnding(ctx, latest)) ? 'finished' : 'delivering';
   });
+}
+
+/** Runs `work` on every item, at most `limit` at a time. */
+async function eachAtMost<T>(limit: number, items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

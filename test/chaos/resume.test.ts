@@ -63,4 +63,69 @@ describe('resuming after a restart', () => {
       description: 'the held result, posted once released',
     });
   });
+
+  it('delivers the results left over from before the restart side by side, without a 429', async () => {
+    const stack = await createStack();
+    const RUNNING = [{ atMs: 0, status: 'in_progress' as const, progress: 20 }];
+    const channels = [
+      stack.channel,
+      ...[1, 2, 3, 4, 5].map((n) => stack.discord.world.textChannel(stack.guild, { name: `c${n}` })),
+    ];
+    // 30 tasks, five per channel; eight of them DM alice, so her DM channel takes more than its 5 per 5 s.
+    const ids = Array.from({ length: 30 }, (_, i) => `video_left_${i}`);
+    for (const id of ids) stack.api.addTask({ id, steps: RUNNING });
+    await stack.startBot();
+    for (const [i, id] of ids.entries()) {
+      await stack
+        .sora(
+          'track',
+          { id, ...(i % 4 === 0 ? { notify: true } : {}) },
+          // Half each: a person tracks at most 25 tasks.
+          { channel: channels[i % channels.length]!, user: i % 2 === 0 ? stack.alice : stack.bob },
+        )
+        .waitForOriginal((m) => m.current.content.includes('Tracking'));
+    }
+    await stack.discord.waitFor(() => channels.every((c) => stack.progressMessages(c).length === 5), {
+      description: 'every progress message',
+      timeoutMs: 20_000,
+    });
+    await stack.stopBot();
+
+    // As a crash leaves them: every task recorded as ended, no result posted.
+    const store = await createTrackingStore({
+      url: `sqlite://${join(stack.dataDir, 'store.sqlite')}`,
+      logger: pino({ level: 'silent' }),
+    });
+    for (const id of ids)
+      await store.putTask({ ...(await store.getTask(id))!, state: 'ended', endReason: 'completed' });
+    await store.close();
+    for (const id of ids) stack.api.addTask({ id, steps: [{ atMs: 0, status: 'completed', progress: 100 }] });
+    // Discord's channel buckets outlive the process: the restart comes a window (5 s) after the last
+    // progress message, as a redeploy does, so the 429s counted are the restarted bot's own.
+    const lastWriteAt = Math.max(...stack.discord.counters.log().map((e) => e.at));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, lastWriteAt + 5_000 - Date.now())));
+    stack.discord.counters.reset();
+    const results = () => channels.reduce((sum, c) => sum + stack.botMessages(c).length - 5, 0);
+
+    // The first result is held at Discord: the others go on meanwhile, they do not wait their turn.
+    const held = stack.discord.faults.holdNext({
+      method: 'POST',
+      route: '/channels/:channel_id/messages',
+      phase: 'before',
+    });
+    await stack.startBot();
+    await held.reached;
+    await stack.discord.waitFor(() => results() >= 5, {
+      description: 'other results posted while the first is held',
+      timeoutMs: 10_000,
+    });
+    held.release();
+
+    await stack.discord.waitFor(() => results() === 30, { description: 'every result', timeoutMs: 30_000 });
+    await stack.discord.waitFor(() => stack.discord.messages.dmsTo(stack.alice).length === 8, {
+      description: 'every DM',
+      timeoutMs: 30_000,
+    });
+    expect(stack.discord.counters.rateLimited()).toEqual({ user: 0, global: 0, shared: 0 });
+  });
 });

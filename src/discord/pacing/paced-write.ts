@@ -24,3 +24,25 @@ export const PRIORITIES: readonly WritePriority[] = ['final', 'ending', 'progres
 export function isOld(write: PacedWrite, now: number, ageMs: number): boolean {
   return write.targetCreatedAt !== undefined && now - write.targetCreatedAt >= ageMs;
 }
+
+/**
+ * Runs `write` when the pacer gives it its turn in `channelId`, ahead of progress ticks (`final`, or
+ * `ending` for a message people wait on less); rejects when the pacer drops it at shutdown.
+ */
+export function pacedWrite<T>(
+  pacer: { submit(write: PacedWrite): void },
+  channelId: string,
+  key: string,
+  write: () => Promise<T>,
+  priority: WritePriority = 'ending',
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    pacer.submit({
+      channelId,
+      key,
+      priority,
+      dropped: () => reject(new Error('shutting down')),
+      run: () => write().then(resolve, reject),
+    });
+  });
+}
