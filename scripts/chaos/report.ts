@@ -1,5 +1,8 @@
 /** The campaign's one table (Markdown, so it can be pasted into docs/reliability.md as it is). */
 import type { Accounting, Figures } from './accounting.js';
+import { DISCORD_OUTAGE_SIMULATED_MS } from './plan.js';
+
+const OUTAGE_MINUTES = (DISCORD_OUTAGE_SIMULATED_MS / 60_000).toFixed(1);
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
@@ -9,12 +12,14 @@ function faultSummary(faults: Figures['faults']): [string, string][] {
       'Video API faults injected',
       `5xx ×${faults['api-5xx']}, 429 + Retry-After ×${faults['api-429']}, timeouts ×${faults['api-timeout']}, ` +
         `malformed bodies ×${faults['api-malformed']}, truncated downloads ×${faults['api-truncated-download']}, ` +
-        `key invalid for a while ×${faults['api-key-invalid']}`,
+        `key invalid for a while ×${faults['api-key-invalid']}, /content not ready for a while ×${faults['api-content-not-ready']}, ` +
+        `download failing for a while ×${faults['api-download-failing']}, status 404 briefly ×${faults['api-status-404']}`,
     ],
     [
       'Discord faults injected',
       `5xx ×${faults['discord-5xx']}, 429 ×${faults['discord-429']}, gateway drops ×${faults['gateway-drop']}, ` +
-        `progress messages deleted ×${faults['message-deleted']}, permissions removed ×${faults['permissions-removed']}` +
+        `progress messages deleted ×${faults['message-deleted']}, permissions removed ×${faults['permissions-removed']}, ` +
+        `Attach Files removed ×${faults['attach-files-removed']}, outage of ${OUTAGE_MINUTES} simulated min ×${faults['discord-outage']}` +
         (faults['store-outage'] > 0 ? `; store outages ×${faults['store-outage']}` : ''),
     ],
   ];
