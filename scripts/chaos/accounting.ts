@@ -76,6 +76,8 @@ export interface Figures {
   /** Redis runs only: outages injected, and how many /healthz reported. */
   storeOutages?: { injected: number; reportedByHealthz: number } | undefined;
   faults: Record<FaultKind, number>;
+  /** Of the faults aimed at one task, how many met a request of it. */
+  faultsStruck?: Partial<Record<FaultKind, number>> | undefined;
   durationMs: number;
 }
 

@@ -331,6 +331,7 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
         runs: bot.runs,
       });
     }
+    result.figures.faultsStruck = faults.struck();
     result.figures.storeOutages = {
       injected: faults.applied['store-outage'],
       reportedByHealthz: faults.storeOutagesReported,

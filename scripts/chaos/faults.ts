@@ -27,7 +27,8 @@
  * - api-status-404: the status of one tracked task answers 404 once or twice, then the task again.
  */
 import type { FakeDiscord } from '../../testkit/fake-discord/index.js';
-import type { FakeVideoApi } from '../../testkit/fake-video-api/index.js';
+import { performance } from 'node:perf_hooks';
+import type { FakeVideoApi, Route } from '../../testkit/fake-video-api/index.js';
 import type { PlannedFault, FaultKind } from './plan.js';
 import type { Pair } from './users.js';
 import type { ChaosWorld } from './world.js';
@@ -78,6 +79,8 @@ export interface FaultInjector {
   readonly attachWindows: AttachWindow[];
   /** Tasks whose file was not there, or could not be fetched, for a while: they must end attached. */
   readonly delayedFileTasks: Set<string>;
+  /** How many of the faults aimed at one task met a request (a task may end before asking again). */
+  struck(): Partial<Record<FaultKind, number>>;
   /** Store outages during which /healthz answered 503 naming the store. */
   readonly storeOutagesReported: number;
 }
@@ -126,6 +129,8 @@ export function createFaultInjector(options: {
   const deletedMessages: DeletedMessage[] = [];
   const attachWindows: AttachWindow[] = [];
   const delayedFileTasks = new Set<string>();
+  /** Faults aimed at one task, and since when (the fake records requests on performance.now()). */
+  const aimed: { kind: FaultKind; taskId: string; routes: Route[]; since: number }[] = [];
   const closers = new Set<() => Promise<void>>();
 
   /** Runs `undo` after `ms`, or at closeAll(), whichever comes first. */
@@ -212,6 +217,11 @@ export function createFaultInjector(options: {
       taskId = idOf(fault.taskIndex);
     }
     if (!taskId || !ready()) return false;
+    const routes: Route[] =
+      fault.kind === 'api-download-failing'
+        ? ['file', 'content']
+        : [fault.kind === 'api-status-404' ? 'status' : 'content'];
+    aimed.push({ kind: fault.kind, taskId, routes, since: performance.now() });
     switch (fault.kind) {
       case 'api-content-not-ready':
         api.addFault({
@@ -395,6 +405,16 @@ export function createFaultInjector(options: {
     deletedMessages,
     attachWindows,
     delayedFileTasks,
+    struck() {
+      const counts: Partial<Record<FaultKind, number>> = {};
+      for (const { kind, taskId, routes, since } of aimed) {
+        const met = api.requests.some(
+          (r) => r.taskId === taskId && r.receivedAt >= since && (routes as string[]).includes(r.route),
+        );
+        counts[kind] = (counts[kind] ?? 0) + (met ? 1 : 0);
+      }
+      return counts;
+    },
     get storeOutagesReported() {
       return storeOutagesReported;
     },

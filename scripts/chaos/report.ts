@@ -6,14 +6,17 @@ const OUTAGE_MINUTES = (DISCORD_OUTAGE_SIMULATED_MS / 60_000).toFixed(1);
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
-function faultSummary(faults: Figures['faults']): [string, string][] {
+function faultSummary(faults: Figures['faults'], struck: Figures['faultsStruck']): [string, string][] {
+  /** Injected, and how many met a request, for the faults aimed at one task. */
+  const aimed = (kind: keyof Figures['faults']) =>
+    struck?.[kind] === undefined ? `×${faults[kind]}` : `×${faults[kind]} (struck ${struck[kind]})`;
   return [
     [
       'Video API faults injected',
       `5xx ×${faults['api-5xx']}, 429 + Retry-After ×${faults['api-429']}, timeouts ×${faults['api-timeout']}, ` +
         `malformed bodies ×${faults['api-malformed']}, truncated downloads ×${faults['api-truncated-download']}, ` +
-        `key invalid for a while ×${faults['api-key-invalid']}, /content not ready for a while ×${faults['api-content-not-ready']}, ` +
-        `download failing for a while ×${faults['api-download-failing']}, status 404 briefly ×${faults['api-status-404']}`,
+        `key invalid for a while ×${faults['api-key-invalid']}, /content not ready for a while ${aimed('api-content-not-ready')}, ` +
+        `download failing for a while ${aimed('api-download-failing')}, status 404 briefly ${aimed('api-status-404')}`,
     ],
     [
       'Discord faults injected',
@@ -78,7 +81,7 @@ export function renderTable(accounting: Accounting): string {
           ] as [string, string],
         ]
       : []),
-    ...faultSummary(f.faults),
+    ...faultSummary(f.faults, f.faultsStruck),
     ['Duration', seconds(f.durationMs)],
     ['Verdict', accounting.failures.length === 0 ? 'PASS' : `FAIL (${accounting.failures.length} problems)`],
   ];
