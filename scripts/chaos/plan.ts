@@ -215,10 +215,20 @@ function planTaskFaults(
     (task) =>
       task.outcome === 'completed' && !task.tooLarge && !task.finishedBeforeTrack && task.tracks.length === 1,
   );
-  const take = () => candidates.splice(random.int(0, candidates.length - 1), 1)[0];
+  const take = (fits: (task: PlannedTask) => boolean = () => true) => {
+    const fitting = candidates.filter(fits);
+    const task = fitting.length === 0 ? undefined : random.pick(fitting);
+    if (task) candidates.splice(candidates.indexOf(task), 1);
+    return task;
+  };
+  // The bot asks /content only when the status gives no link, as the official shape never does.
+  const usesContent = (task: PlannedTask) => task.dialect === 'openai';
+  // A 404 waits for the person to be told; a task that ends sooner is never polled again.
+  const longest = Math.max(...candidates.map((task) => task.durationMs));
+  const lastsLong = (task: PlannedTask) => task.durationMs >= longest * 0.6;
   const faults: PlannedFault[] = [];
   for (let i = 0; i < count('api-content-not-ready'); i++) {
-    const task = take();
+    const task = take(usesContent);
     if (task)
       faults.push({
         atMs: task.trackAtMs,
@@ -239,7 +249,7 @@ function planTaskFaults(
       });
   }
   for (let i = 0; i < count('api-status-404'); i++) {
-    const task = take();
+    const task = take(lastsLong);
     if (task)
       faults.push({
         atMs: task.trackAtMs,
