@@ -17,6 +17,10 @@
  *   not exempt, when that person accepts DMs; exactly one per task and person, whatever the channels.
  * - Every tracked pair that is not exempt has exactly one progress message (deleted ones included); an
  *   exempt one tracked again after the fault (its first answer never came) rightly gets a new one.
+ * - Attach Files removed is not an exemption: the result arrives all the same, as a link, and counts as
+ *   delivered. A result posted while the channel lacked Attach Files must carry no file.
+ * - A task whose file was not there, or could not be fetched, for a while (a few tries, far below the
+ *   10 minutes the bot waits) must end attached wherever the channel could take the file.
  * - Lost = expected and missing; duplicated = every result, DM or progress message beyond the first.
  * - Crashes: bot processes that exited without our SIGKILL, or not with 0 after our SIGTERM.
  *   Unhandled rejections: the bot's 'unhandled promise rejection' log lines.
@@ -24,7 +28,7 @@
 import type { FakeDiscord, FakeMessage } from '../../testkit/fake-discord/index.js';
 import { videoBytes, type FakeVideoApi } from '../../testkit/fake-video-api/index.js';
 import type { BotRun } from './bot.js';
-import type { DeletedMessage, PermissionWindow } from './faults.js';
+import type { AttachWindow, DeletedMessage, PermissionWindow } from './faults.js';
 import { INJECTED_429_CODE } from './faults.js';
 import type { CampaignPlan, FaultKind, PlannedTask } from './plan.js';
 import type { Pair } from './users.js';
@@ -72,6 +76,8 @@ export interface Figures {
   /** Redis runs only: outages injected, and how many /healthz reported. */
   storeOutages?: { injected: number; reportedByHealthz: number } | undefined;
   faults: Record<FaultKind, number>;
+  /** Of the faults aimed at one task, how many met a request of it. */
+  faultsStruck?: Partial<Record<FaultKind, number>> | undefined;
   durationMs: number;
 }
 
@@ -92,6 +98,8 @@ export interface AccountingInput {
   faults: Record<FaultKind, number>;
   permissionWindows: readonly PermissionWindow[];
   deletedMessages: readonly DeletedMessage[];
+  attachWindows?: readonly AttachWindow[] | undefined;
+  delayedFileTasks?: ReadonlySet<string> | undefined;
   secrets: Secrets;
   startedAt: number;
   endedAt: number;
@@ -249,8 +257,20 @@ export function account(input: AccountingInput): Accounting {
     }
     for (const message of found) {
       const files = message.current.attachments;
+      const noAttach = (input.attachWindows ?? []).some(
+        (w) =>
+          w.channelId === pair.channel.id &&
+          w.from <= message.createdAt &&
+          (w.to ?? Infinity) >= message.createdAt,
+      );
+      if (noAttach && files.length > 0)
+        failures.push(`attached in #${pair.channel.name} without Attach Files: ${pair.task.id}`);
       if (files.length === 0) {
         results.linkedOrExplained += 1;
+        if (!noAttach && !exempt.has(pair) && input.delayedFileTasks?.has(pair.task.id) === true)
+          failures.push(
+            `linked, not attached, after the file came late: ${pair.task.id} in #${pair.channel.name}`,
+          );
         continue;
       }
       results.attached += 1;

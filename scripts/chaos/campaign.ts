@@ -287,6 +287,8 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
         faults: faults.applied,
         permissionWindows: faults.permissionWindows,
         deletedMessages: faults.deletedMessages,
+        attachWindows: faults.attachWindows,
+        delayedFileTasks: faults.delayedFileTasks,
         secrets,
         startedAt,
         endedAt: Date.now(),
@@ -314,6 +316,8 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
       faults: faults.applied,
       permissionWindows: faults.permissionWindows,
       deletedMessages: faults.deletedMessages,
+      attachWindows: faults.attachWindows,
+      delayedFileTasks: faults.delayedFileTasks,
       secrets,
       startedAt,
       endedAt: Date.now(),
@@ -327,6 +331,7 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
         runs: bot.runs,
       });
     }
+    result.figures.faultsStruck = faults.struck();
     result.figures.storeOutages = {
       injected: faults.applied['store-outage'],
       reportedByHealthz: faults.storeOutagesReported,

@@ -16,15 +16,35 @@
  * - message-deleted: a moderator deletes a live progress message.
  * - permissions-removed: an admin takes the bot's permissions in a channel, and gives them back later.
  * - store-outage: Redis unreachable (the relay in front of it cut), then back.
+ * - attach-files-removed: an admin takes Attach Files from the bot in a channel for a while; uploads
+ *   there get 403 50013, and every result must still arrive, as a link.
+ * - discord-outage: every message, interaction and DM route answers 503 for longer than 10 minutes on
+ *   the campaign's compressed clock (plan.ts TIME_COMPRESSION); logging in still works, so a restart
+ *   during it comes up. Everything must be delivered after.
+ * - api-content-not-ready: /content of one completed task answers `{status:"processing", video_url:null}`
+ *   a few times before the file is there.
+ * - api-download-failing: the download of one task fails a few times (503, or closed early), then works.
+ * - api-status-404: the status of one tracked task answers 404 once or twice, then the task again.
  */
 import type { FakeDiscord } from '../../testkit/fake-discord/index.js';
-import type { FakeVideoApi } from '../../testkit/fake-video-api/index.js';
+import { performance } from 'node:perf_hooks';
+import type { FakeVideoApi, Route } from '../../testkit/fake-video-api/index.js';
 import type { PlannedFault, FaultKind } from './plan.js';
 import type { Pair } from './users.js';
 import type { ChaosWorld } from './world.js';
 
 const MESSAGES_ROUTE = '/channels/:channel_id/messages';
 const MESSAGE_ROUTE = '/channels/:channel_id/messages/:message_id';
+/** What a Discord outage takes down: messages, DMs, interaction answers and follow-ups (not logging in). */
+const OUTAGE_ROUTES = [
+  MESSAGES_ROUTE,
+  MESSAGE_ROUTE,
+  '/channels/:channel_id',
+  '/users/@me/channels',
+  '/interactions/:interaction_id/:interaction_token/callback',
+  '/webhooks/:webhook_id/:webhook_token',
+  '/webhooks/:webhook_id/:webhook_token/messages/:message_id',
+];
 /** Injected 429s carry this error code, so the accounting tells them from those the bot provoked. */
 export const INJECTED_429_CODE = 0;
 
@@ -42,6 +62,13 @@ export interface DeletedMessage {
   at: number;
 }
 
+/** A span during which the bot could not attach files in a channel (it had every other permission). */
+export interface AttachWindow {
+  channelId: string;
+  from: number;
+  to: number | undefined;
+}
+
 export interface FaultInjector {
   apply(fault: PlannedFault): Promise<void>;
   /** Windowed faults still open are closed (permissions given back, key valid, store reachable). */
@@ -49,6 +76,11 @@ export interface FaultInjector {
   readonly applied: Record<FaultKind, number>;
   readonly permissionWindows: PermissionWindow[];
   readonly deletedMessages: DeletedMessage[];
+  readonly attachWindows: AttachWindow[];
+  /** Tasks whose file was not there, or could not be fetched, for a while: they must end attached. */
+  readonly delayedFileTasks: Set<string>;
+  /** How many of the faults aimed at one task met a request (a task may end before asking again). */
+  struck(): Partial<Record<FaultKind, number>>;
   /** Store outages during which /healthz answered 503 naming the store. */
   readonly storeOutagesReported: number;
 }
@@ -86,10 +118,19 @@ export function createFaultInjector(options: {
       'message-deleted',
       'permissions-removed',
       'store-outage',
+      'attach-files-removed',
+      'discord-outage',
+      'api-content-not-ready',
+      'api-download-failing',
+      'api-status-404',
     ].map((kind) => [kind, 0]),
   ) as Record<FaultKind, number>;
   const permissionWindows: PermissionWindow[] = [];
   const deletedMessages: DeletedMessage[] = [];
+  const attachWindows: AttachWindow[] = [];
+  const delayedFileTasks = new Set<string>();
+  /** Faults aimed at one task, and since when (the fake records requests on performance.now()). */
+  const aimed: { kind: FaultKind; taskId: string; routes: Route[]; since: number }[] = [];
   const closers = new Set<() => Promise<void>>();
 
   /** Runs `undo` after `ms`, or at closeAll(), whichever comes first. */
@@ -155,8 +196,93 @@ export function createFaultInjector(options: {
     }
   }
 
+  const idOf = (taskIndex: number) => pairs.find((pair) => pair.task.index === taskIndex)?.task.id;
+  const channelBusy = (channelId: string) =>
+    [...permissionWindows, ...attachWindows].some((w) => w.channelId === channelId && w.to === undefined);
+
+  /** Faults aimed at one task (see the list above); false when the target never showed up. */
+  async function applyTaskFault(
+    fault: Extract<
+      PlannedFault,
+      { kind: 'api-content-not-ready' | 'api-download-failing' | 'api-status-404' }
+    >,
+  ): Promise<boolean> {
+    // The task's pair is made when its first command is typed; a 404 waits for the person to be told.
+    let taskId = idOf(fault.taskIndex);
+    const ready = () =>
+      fault.kind !== 'api-status-404' ||
+      pairs.some((pair) => pair.task.index === fault.taskIndex && pair.confirmedAt !== undefined);
+    for (let tries = 0; (!taskId || !ready()) && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      taskId = idOf(fault.taskIndex);
+    }
+    if (!taskId || !ready()) return false;
+    const routes: Route[] =
+      fault.kind === 'api-download-failing'
+        ? ['file', 'content']
+        : [fault.kind === 'api-status-404' ? 'status' : 'content'];
+    aimed.push({ kind: fault.kind, taskId, routes, since: performance.now() });
+    switch (fault.kind) {
+      case 'api-content-not-ready':
+        api.addFault({
+          route: 'content',
+          taskId,
+          times: fault.times,
+          fault: { kind: 'status', status: 200, body: { id: taskId, status: 'processing', video_url: null } },
+        });
+        delayedFileTasks.add(taskId);
+        break;
+      case 'api-download-failing': {
+        const failure =
+          fault.mode === 'status'
+            ? { kind: 'status' as const, status: 503, body: { error: { message: 'Service Unavailable' } } }
+            : { kind: 'truncate' as const, afterBytes: 2048 };
+        // Bytes come from /content (official shape) or from the link it gives (relays): both fail.
+        api.addFault({ route: 'file', taskId, times: fault.times, fault: failure });
+        api.addFault({ route: 'content', taskId, times: fault.times, fault: failure });
+        delayedFileTasks.add(taskId);
+        break;
+      }
+      case 'api-status-404':
+        api.addFault({
+          route: 'status',
+          taskId,
+          times: fault.times,
+          fault: {
+            kind: 'status',
+            status: 404,
+            body: { error: { message: 'Video not found', type: 'invalid_request_error', code: 'not_found' } },
+          },
+        });
+        break;
+    }
+    return true;
+  }
+
   async function apply(fault: PlannedFault): Promise<void> {
     switch (fault.kind) {
+      case 'api-content-not-ready':
+      case 'api-download-failing':
+      case 'api-status-404':
+        if (!(await applyTaskFault(fault))) return;
+        break;
+      case 'attach-files-removed': {
+        const channel = world.channels[fault.channel]!;
+        if (channelBusy(channel.id)) return;
+        const record: AttachWindow = { channelId: channel.id, from: now(), to: undefined };
+        attachWindows.push(record);
+        discord.world.setOverwrite(channel, discord.bot, { deny: ['AttachFiles'] });
+        window(fault.durationMs, () => {
+          discord.world.setBotPermissions(channel, null);
+          record.to = now();
+        });
+        break;
+      }
+      case 'discord-outage': {
+        const end = discord.faults.outage({ routes: OUTAGE_ROUTES, status: 503 });
+        window(fault.durationMs, end);
+        break;
+      }
       case 'api-5xx':
         api.addFault({
           route: 'status',
@@ -247,7 +373,7 @@ export function createFaultInjector(options: {
       case 'permissions-removed': {
         const channel = world.channels[fault.channel]!;
         // Already off (two windows overlap): the first one gives them back.
-        if (permissionWindows.some((w) => w.channelId === channel.id && w.to === undefined)) return;
+        if (channelBusy(channel.id)) return;
         const record: PermissionWindow = { channelId: channel.id, from: now(), to: undefined };
         permissionWindows.push(record);
         discord.world.setBotPermissions(channel, ['ViewChannel']);
@@ -277,6 +403,18 @@ export function createFaultInjector(options: {
     applied,
     permissionWindows,
     deletedMessages,
+    attachWindows,
+    delayedFileTasks,
+    struck() {
+      const counts: Partial<Record<FaultKind, number>> = {};
+      for (const { kind, taskId, routes, since } of aimed) {
+        const met = api.requests.some(
+          (r) => r.taskId === taskId && r.receivedAt >= since && (routes as string[]).includes(r.route),
+        );
+        counts[kind] = (counts[kind] ?? 0) + (met ? 1 : 0);
+      }
+      return counts;
+    },
     get storeOutagesReported() {
       return storeOutagesReported;
     },

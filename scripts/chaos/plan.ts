@@ -69,6 +69,11 @@ export type PlannedFault = { atMs: number } & (
   | { kind: 'message-deleted'; taskHint: number }
   | { kind: 'permissions-removed'; channel: number; durationMs: number }
   | { kind: 'store-outage'; durationMs: number }
+  | { kind: 'attach-files-removed'; channel: number; durationMs: number }
+  | { kind: 'discord-outage'; durationMs: number }
+  | { kind: 'api-content-not-ready'; taskIndex: number; times: number }
+  | { kind: 'api-download-failing'; taskIndex: number; mode: 'status' | 'truncate'; times: number }
+  | { kind: 'api-status-404'; taskIndex: number; times: number }
 );
 
 export type FaultKind = PlannedFault['kind'];
@@ -91,6 +96,13 @@ export interface CampaignPlan {
 }
 
 export const MEMBERS_PER_GUILD = 3;
+/**
+ * The campaign's clock runs this much faster than the bot's defaults: it polls every 0.4 s instead of
+ * 10 s (POLL_INTERVAL_MS), so a span here stands for this many times longer in production.
+ */
+export const TIME_COMPRESSION = 25;
+/** Discord down longer than the 10 minutes the bot may wait for a file (docs/reliability.md). */
+export const DISCORD_OUTAGE_SIMULATED_MS = 10.5 * 60_000;
 const MiB = 1024 * 1024;
 const KiB = 1024;
 
@@ -107,6 +119,11 @@ const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage'>, number> =
   'gateway-drop': 3,
   'message-deleted': 3,
   'permissions-removed': 2,
+  'attach-files-removed': 2,
+  'discord-outage': 1,
+  'api-content-not-ready': 6,
+  'api-download-failing': 6,
+  'api-status-404': 4,
 };
 
 const PROMPTS = [
@@ -184,7 +201,72 @@ function planTasks(options: CampaignOptions, random: Random): PlannedTask[] {
   return tasks;
 }
 
-function planFaults(options: CampaignOptions, random: Random, activeEndMs: number): PlannedFault[] {
+/**
+ * Faults aimed at one task each, distinct tasks that complete with a file that fits and are tracked in
+ * one channel: /content without a file for a while, a download failing for a while, a brief 404 on
+ * status once the task is tracked. Each is set when the task is created; it strikes when asked.
+ */
+function planTaskFaults(
+  count: (kind: keyof typeof FAULTS_PER_200_TASKS) => number,
+  tasks: readonly PlannedTask[],
+  random: Random,
+): PlannedFault[] {
+  const candidates = tasks.filter(
+    (task) =>
+      task.outcome === 'completed' && !task.tooLarge && !task.finishedBeforeTrack && task.tracks.length === 1,
+  );
+  const take = (fits: (task: PlannedTask) => boolean = () => true) => {
+    const fitting = candidates.filter(fits);
+    const task = fitting.length === 0 ? undefined : random.pick(fitting);
+    if (task) candidates.splice(candidates.indexOf(task), 1);
+    return task;
+  };
+  // The bot asks /content only when the status gives no link, as the official shape never does.
+  const usesContent = (task: PlannedTask) => task.dialect === 'openai';
+  // A 404 waits for the person to be told; a task that ends sooner is never polled again.
+  const longest = Math.max(...candidates.map((task) => task.durationMs));
+  const lastsLong = (task: PlannedTask) => task.durationMs >= longest * 0.6;
+  const faults: PlannedFault[] = [];
+  for (let i = 0; i < count('api-content-not-ready'); i++) {
+    const task = take(usesContent);
+    if (task)
+      faults.push({
+        atMs: task.trackAtMs,
+        kind: 'api-content-not-ready',
+        taskIndex: task.index,
+        times: random.int(3, 8),
+      });
+  }
+  for (let i = 0; i < count('api-download-failing'); i++) {
+    const task = take();
+    if (task)
+      faults.push({
+        atMs: task.trackAtMs,
+        kind: 'api-download-failing',
+        taskIndex: task.index,
+        mode: random.pick(['status', 'truncate'] as const),
+        times: random.int(2, 5),
+      });
+  }
+  for (let i = 0; i < count('api-status-404'); i++) {
+    const task = take(lastsLong);
+    if (task)
+      faults.push({
+        atMs: task.trackAtMs,
+        kind: 'api-status-404',
+        taskIndex: task.index,
+        times: random.int(1, 2),
+      });
+  }
+  return faults;
+}
+
+function planFaults(
+  options: CampaignOptions,
+  random: Random,
+  activeEndMs: number,
+  tasks: readonly PlannedTask[],
+): PlannedFault[] {
   const scale = options.tasks / 200;
   const count = (kind: keyof typeof FAULTS_PER_200_TASKS) =>
     Math.max(1, Math.round(FAULTS_PER_200_TASKS[kind] * scale));
@@ -258,6 +340,20 @@ function planFaults(options: CampaignOptions, random: Random, activeEndMs: numbe
       channel: random.int(0, options.channels - 1),
       durationMs: random.int(1500, 4000),
     });
+  for (let i = 0; i < count('attach-files-removed'); i++)
+    faults.push({
+      atMs: at(),
+      kind: 'attach-files-removed',
+      channel: random.int(0, options.channels - 1),
+      durationMs: random.int(3000, 8000),
+    });
+  // One outage, in the first half, so that tasks end and results wait behind it.
+  faults.push({
+    atMs: random.int(500, Math.max(1000, Math.floor(activeEndMs / 2))),
+    kind: 'discord-outage',
+    durationMs: Math.ceil(DISCORD_OUTAGE_SIMULATED_MS / TIME_COMPRESSION),
+  });
+  faults.push(...planTaskFaults(count, tasks, random));
   if (options.redisOutageMs !== undefined) {
     faults.push({
       atMs: Math.floor(activeEndMs * 0.3),
@@ -296,7 +392,7 @@ export function buildPlan(options: CampaignOptions): CampaignPlan {
   return {
     options,
     tasks,
-    faults: planFaults(options, random, activeEndMs),
+    faults: planFaults(options, random, activeEndMs, tasks),
     kills: planKills(options, random, activeEndMs),
     membersPerGuild: MEMBERS_PER_GUILD,
     lastTaskEndMs,

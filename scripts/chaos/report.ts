@@ -1,20 +1,28 @@
 /** The campaign's one table (Markdown, so it can be pasted into docs/reliability.md as it is). */
 import type { Accounting, Figures } from './accounting.js';
+import { DISCORD_OUTAGE_SIMULATED_MS } from './plan.js';
+
+const OUTAGE_MINUTES = (DISCORD_OUTAGE_SIMULATED_MS / 60_000).toFixed(1);
 
 const seconds = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
-function faultSummary(faults: Figures['faults']): [string, string][] {
+function faultSummary(faults: Figures['faults'], struck: Figures['faultsStruck']): [string, string][] {
+  /** Injected, and how many met a request, for the faults aimed at one task. */
+  const aimed = (kind: keyof Figures['faults']) =>
+    struck?.[kind] === undefined ? `×${faults[kind]}` : `×${faults[kind]} (struck ${struck[kind]})`;
   return [
     [
       'Video API faults injected',
       `5xx ×${faults['api-5xx']}, 429 + Retry-After ×${faults['api-429']}, timeouts ×${faults['api-timeout']}, ` +
         `malformed bodies ×${faults['api-malformed']}, truncated downloads ×${faults['api-truncated-download']}, ` +
-        `key invalid for a while ×${faults['api-key-invalid']}`,
+        `key invalid for a while ×${faults['api-key-invalid']}, /content not ready for a while ${aimed('api-content-not-ready')}, ` +
+        `download failing for a while ${aimed('api-download-failing')}, status 404 briefly ${aimed('api-status-404')}`,
     ],
     [
       'Discord faults injected',
       `5xx ×${faults['discord-5xx']}, 429 ×${faults['discord-429']}, gateway drops ×${faults['gateway-drop']}, ` +
-        `progress messages deleted ×${faults['message-deleted']}, permissions removed ×${faults['permissions-removed']}` +
+        `progress messages deleted ×${faults['message-deleted']}, permissions removed ×${faults['permissions-removed']}, ` +
+        `Attach Files removed ×${faults['attach-files-removed']}, outage of ${OUTAGE_MINUTES} simulated min ×${faults['discord-outage']}` +
         (faults['store-outage'] > 0 ? `; store outages ×${faults['store-outage']}` : ''),
     ],
   ];
@@ -73,7 +81,7 @@ export function renderTable(accounting: Accounting): string {
           ] as [string, string],
         ]
       : []),
-    ...faultSummary(f.faults),
+    ...faultSummary(f.faults, f.faultsStruck),
     ['Duration', seconds(f.durationMs)],
     ['Verdict', accounting.failures.length === 0 ? 'PASS' : `FAIL (${accounting.failures.length} problems)`],
   ];

@@ -42,6 +42,6 @@ describe('the fault campaign, short', () => {
     const struck = Object.entries(figures.faults).filter(
       ([kind, count]) => kind !== 'store-outage' && count > 0,
     );
-    expect(struck).toHaveLength(11);
+    expect(struck).toHaveLength(16);
   }, 120_000);
 });

@@ -22,6 +22,13 @@ export interface FaultSpec {
   scope?: RateLimitScope;
 }
 
+/** An outage: every request on `routes` (any route when omitted) fails with `status` until ended. */
+export interface OutageSpec {
+  routes?: readonly string[];
+  /** Default 503. */
+  status?: number;
+}
+
 export interface FaultAnswer {
   status: number;
   body: unknown;
@@ -58,6 +65,7 @@ interface PendingHold extends HoldSpec {
 export function createFaults() {
   let pending: (FaultSpec & { remaining: number })[] = [];
   let holds: PendingHold[] = [];
+  const outages = new Set<OutageSpec>();
 
   return {
     /** Holds the next request matching `spec` at the given phase; see `Hold`. */
@@ -83,13 +91,29 @@ export function createFaults() {
     failNext(spec: FaultSpec = {}) {
       pending.push({ ...spec, remaining: spec.count ?? 1 });
     },
+    /** Fails every matching request until the returned function is called (Discord down for a while). */
+    outage(spec: OutageSpec = {}): () => void {
+      outages.add(spec);
+      return () => void outages.delete(spec);
+    },
     /** Faults not yet used up. */
     pending: () => pending.reduce((n, f) => n + f.remaining, 0),
     clear() {
       pending = [];
       holds = [];
+      outages.clear();
     },
     take(method: string, route: string): FaultAnswer | undefined {
+      for (const outage of outages) {
+        if (outage.routes !== undefined && !outage.routes.includes(route)) continue;
+        const status = outage.status ?? 503;
+        return {
+          status,
+          scope: 'user',
+          headers: {},
+          body: { message: `${status}: Service Unavailable`, code: 0 },
+        };
+      }
       const fault = pending.find(
         (f) =>
           (f.method === undefined || f.method === method) && (f.route === undefined || f.route === route),

@@ -346,6 +346,23 @@ describe('faults and counters', () => {
     expect(discord.messages.inChannel(channel).map((m) => m.current.content)).toEqual(['after one 500']);
   });
 
+  it('holds an outage on the routes named until it is ended; other routes still answer', async () => {
+    const { discord, channel, sendable, client } = await world();
+    const end = discord.faults.outage({ routes: ['/channels/:channel_id/messages'], status: 503 });
+    for (let i = 0; i < 2; i++) {
+      const error = await sendable.send('during').then(
+        () => undefined,
+        (e: unknown) => e as { status?: number },
+      );
+      expect(error?.status).toBe(503);
+    }
+    expect(((await client.rest.get(Routes.user())) as { id: string }).id).toBe(discord.bot.id);
+
+    end();
+    expect((await sendable.send('after')).content).toBe('after');
+    expect(discord.messages.inChannel(channel).map((m) => m.current.content)).toEqual(['after']);
+  });
+
   it('injects a 429 with headers: discord.js waits Retry-After and retries', async () => {
     const { discord, sendable } = await world();
     discord.faults.failNext({
