@@ -43,5 +43,6 @@ describe('the fault campaign, short', () => {
       ([kind, count]) => kind !== 'store-outage' && count > 0,
     );
     expect(struck).toHaveLength(16);
-  }, 120_000);
+    // About 80 s alone (a 25 s Discord outage is part of it); CI runs it beside other test files.
+  }, 240_000);
 });
