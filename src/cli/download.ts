@@ -17,7 +17,15 @@ import type { DownloadResult } from '../video-api/client.js';
 import { VideoApiError } from '../video-api/errors.js';
 import type { VideoSnapshot } from '../domain/video.js';
 import { createProgressReporter, formatBytes } from './download-progress.js';
-import { EXIT, describeStatus, exitCodeForError, isMainModule, startCli, type CliSession } from './status.js';
+import {
+  EXIT,
+  describeCliError,
+  describeStatus,
+  exitCodeForError,
+  isMainModule,
+  startCli,
+  type CliSession,
+} from './status.js';
 
 const USAGE = 'Usage: npm run download -- <task id> [--out FILE] [--force] [--max-bytes N] [--json]';
 
@@ -226,9 +234,7 @@ async function main(): Promise<void> {
       console.error(`download: interrupted; ${basename(options.out)} was not written`);
       code = EXIT.interrupted;
     } else {
-      console.error(
-        error instanceof VideoApiError ? `${error.kind}: ${error.message}` : `error: ${String(error)}`,
-      );
+      console.error(describeCliError(error));
       code = exitCodeForError(error);
     }
   }

@@ -44,6 +44,11 @@ export const EXIT_CODES_HELP = `Exit codes (npm run status, watch and download):
   7    (download) the video is larger than --max-bytes; nothing was saved
   130  interrupted (Ctrl-C)`;
 
+/** The one line a CLI prints for an error: the API's kind and its user-safe message, or the error. */
+export function describeCliError(error: unknown): string {
+  return error instanceof VideoApiError ? `${error.kind}: ${error.message}` : `error: ${String(error)}`;
+}
+
 export function exitCodeForError(error: unknown): number {
   if (!(error instanceof VideoApiError)) return EXIT.apiError;
   switch (error.kind) {
@@ -215,9 +220,7 @@ async function main(): Promise<void> {
     );
     code = exitCodeForSnapshot(snapshot);
   } catch (error) {
-    console.error(
-      error instanceof VideoApiError ? `${error.kind}: ${error.message}` : `error: ${String(error)}`,
-    );
+    console.error(describeCliError(error));
     code = exitCodeForError(error);
   }
   await session.client.close();

@@ -16,6 +16,7 @@ import { VideoApiError } from '../video-api/errors.js';
 import {
   EXIT,
   describeStatus,
+  describeCliError,
   exitCodeForError,
   exitCodeForSnapshot,
   formatSnapshot,
@@ -86,8 +87,7 @@ async function main(): Promise<void> {
         await finish(exitCodeForSnapshot(snapshot), `\n${formatSnapshot(snapshot, Date.now())}`);
       }
     } catch (error) {
-      const message =
-        error instanceof VideoApiError ? `${error.kind}: ${error.message}` : `error: ${String(error)}`;
+      const message = describeCliError(error);
       if (error instanceof VideoApiError && error.terminal)
         await finish(exitCodeForError(error), message, true);
       failedPolls += 1;

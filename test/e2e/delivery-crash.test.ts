@@ -27,6 +27,16 @@ async function holdTheDm(stack: Stack): Promise<() => void> {
   }
 }
 
+/** Starts the bot as its own process and waits until it has connected (it registers its commands then). */
+async function startConnectedBot(stack: Stack): Promise<BotProcess> {
+  const bot = spawnBot(stack.env);
+  await stack.discord.waitFor(() => stack.discord.commands.global().length > 0, {
+    description: 'the bot to connect',
+    timeoutMs: 20_000,
+  });
+  return bot;
+}
+
 function finishedTransfers(stack: Stack): number {
   return stack.api.transfers.filter((t) => !t.closedEarly && t.bytesSent === t.bytesPlanned).length;
 }
@@ -91,11 +101,7 @@ describe('delivery survives a crash at every point', () => {
       });
       const bots: BotProcess[] = [];
       try {
-        bots.push(spawnBot(stack.env));
-        await stack.discord.waitFor(() => stack.discord.commands.global().length > 0, {
-          description: 'the bot to connect',
-          timeoutMs: 20_000,
-        });
+        bots.push(await startConnectedBot(stack));
         await stack
           .sora('track', { id: 'video_crash', notify: true })
           .waitForOriginal((m) => m.current.content.includes('Tracking'));
@@ -152,11 +158,7 @@ describe('delivery survives a crash at every point', () => {
     });
     const bots: BotProcess[] = [];
     try {
-      bots.push(spawnBot(stack.env));
-      await stack.discord.waitFor(() => stack.discord.commands.global().length > 0, {
-        description: 'the bot to connect',
-        timeoutMs: 20_000,
-      });
+      bots.push(await startConnectedBot(stack));
       const dmHeld = holdTheDm(stack);
       await stack
         .sora('track', { id: 'video_dm', notify: true })
