@@ -99,7 +99,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     parts: { ...tracking, client, store },
     discordToken: config.discordToken,
     health: { id: shard.id, gateway, checks, activeTasks: () => scheduler.size },
-    ops: serveOps ? { port: config.httpPort, registry: metrics.registry } : undefined,
+    ops: serveOps ? { port: config.httpPort, host: config.httpHost, registry: metrics.registry } : undefined,
     detachMetrics: () => shardMetrics.detach(),
     clock,
     logger,

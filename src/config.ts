@@ -42,6 +42,10 @@ const httpUrl = (what: string) =>
         return false;
       }
     }, `expected ${what} (an http:// or https:// URL)`)
+    .refine((value) => {
+      const url = new URL(value);
+      return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    }, `expected ${what} without a query, a fragment or credentials`)
     // One canonical form: no trailing slash, so `${base}/videos/…` never doubles it.
     .transform((value) => value.replace(/\/+$/, ''));
 
@@ -79,6 +83,7 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 const videoApiShape = {
   SORA_API_KEY: z.string().trim().min(1, 'is required: the API key of your video API or relay'),
   SORA_BASE_URL: httpUrl("your relay's OpenAI-format base URL, e.g. https://relay.example.com/v1"),
+  ALLOW_INSECURE_HTTP: boolean,
   API_MAX_IN_FLIGHT: positiveInt('the most video API requests in flight at once'),
   API_TIMEOUT_MS: positiveInt('the video API timeout in milliseconds'),
   LOG_LEVEL: logLevel,
@@ -88,6 +93,7 @@ const videoApiShape = {
 const discordShape = {
   DISCORD_TOKEN: z.string().trim().min(1, 'is required: the bot token from the Discord developer portal'),
   DISCORD_API_URL: httpUrl('the Discord REST base URL, e.g. https://discord.com/api'),
+  ALLOW_INSECURE_HTTP: boolean,
   LOG_LEVEL: logLevel,
 };
 
@@ -98,6 +104,7 @@ const botShape = {
   POLL_INTERVAL_MS: positiveInt('the shortest gap between two polls of one task, in milliseconds'),
   POLL_MAX_INTERVAL_MS: positiveInt('the longest gap between two polls of one task, in milliseconds'),
   HTTP_PORT: port,
+  HTTP_HOST: z.string().trim().min(1, 'expected the address the ops server listens on, e.g. 127.0.0.1'),
   REGISTER_COMMANDS: boolean,
   TASK_IDLE_TIMEOUT_MS: positiveInt('how long a task may go without any change, in milliseconds'),
   TASK_MAX_AGE_MS: positiveInt('how long a task may be tracked in all, in milliseconds'),
@@ -123,6 +130,9 @@ export const DEFAULTS = {
   POLL_INTERVAL_MS: '10000',
   POLL_MAX_INTERVAL_MS: '60000',
   HTTP_PORT: '9464',
+  // Loopback only: /healthz and /metrics have no authentication (docs/operations.md#exposing-metrics).
+  HTTP_HOST: '127.0.0.1',
+  ALLOW_INSECURE_HTTP: 'false',
   REGISTER_COMMANDS: 'false',
   TASK_IDLE_TIMEOUT_MS: String(2 * 60 * 60 * 1000),
   TASK_MAX_AGE_MS: String(24 * 60 * 60 * 1000),
@@ -150,6 +160,8 @@ export interface BotConfig extends VideoApiConfig {
   pollIntervalMs: number;
   pollMaxIntervalMs: number;
   httpPort: number;
+  /** Address the ops server listens on; loopback by default. */
+  httpHost: string;
   registerCommands: boolean;
   taskIdleTimeoutMs: number;
   taskMaxAgeMs: number;
@@ -228,8 +240,25 @@ function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject
   throw new ConfigError(variable, expectation);
 }
 
+/** Hosts a credential may reach over plain http: this machine only. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** A key or token sent over plain http to another machine can be read on the way: refuse unless allowed. */
+function requireEncrypted(variable: string, url: string, allowInsecure: boolean): void {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:' || allowInsecure || isLoopbackHost(hostname)) return;
+  throw new ConfigError(
+    variable,
+    `uses http:// to ${hostname}, which would send credentials unencrypted: use https://, or set ALLOW_INSECURE_HTTP=true if the network is private`,
+  );
+}
+
 export function loadVideoApiConfig(env: Env): VideoApiConfig {
   const raw = parse(videoApiShape, env);
+  requireEncrypted('SORA_BASE_URL', raw.SORA_BASE_URL, raw.ALLOW_INSECURE_HTTP);
   return {
     apiKey: raw.SORA_API_KEY,
     baseUrl: raw.SORA_BASE_URL,
@@ -247,11 +276,13 @@ export interface DiscordConfig {
 
 export function loadDiscordConfig(env: Env): DiscordConfig {
   const raw = parse(discordShape, env);
+  requireEncrypted('DISCORD_API_URL', raw.DISCORD_API_URL, raw.ALLOW_INSECURE_HTTP);
   return { discordToken: raw.DISCORD_TOKEN, discordApiUrl: raw.DISCORD_API_URL, logLevel: raw.LOG_LEVEL };
 }
 
 export function loadBotConfig(env: Env): BotConfig {
   const raw = parse(botShape, env);
+  requireEncrypted('DISCORD_API_URL', raw.DISCORD_API_URL, raw.ALLOW_INSECURE_HTTP);
   if (raw.POLL_MAX_INTERVAL_MS < raw.POLL_INTERVAL_MS) {
     throw new ConfigError(
       'POLL_MAX_INTERVAL_MS',
@@ -287,6 +318,7 @@ export function loadBotConfig(env: Env): BotConfig {
     pollIntervalMs: raw.POLL_INTERVAL_MS,
     pollMaxIntervalMs: raw.POLL_MAX_INTERVAL_MS,
     httpPort,
+    httpHost: raw.HTTP_HOST,
     registerCommands: raw.REGISTER_COMMANDS,
     taskIdleTimeoutMs: raw.TASK_IDLE_TIMEOUT_MS,
     taskMaxAgeMs: raw.TASK_MAX_AGE_MS,

@@ -41,7 +41,7 @@ export function createShardLifecycle(deps: {
   /** How the shard looks on /healthz; its state follows start(). */
   health: Omit<ShardHealthDeps, 'started'>;
   /** Where to serve /healthz and /metrics; undefined when the shard serves none (HTTP_PORT=0, or its process does). */
-  ops: { port: number; registry: Metrics['registry'] } | undefined;
+  ops: { port: number; host: string; registry: Metrics['registry'] } | undefined;
   /** Called once everything is closed: the shard's metrics stop reporting it. */
   detachMetrics: () => void;
   clock: Clock;

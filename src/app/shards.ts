@@ -80,6 +80,7 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
   if (config.httpPort !== 0) {
     ops = await startOpsServer({
       port: config.httpPort,
+      host: config.httpHost,
       registry: metrics.registry,
       logger,
       shards: () => runners,

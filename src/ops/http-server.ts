@@ -26,6 +26,8 @@ export interface ShardHealth {
 
 export interface OpsServer {
   port: number;
+  /** The address it listens on. */
+  host: string;
   close(): Promise<void>;
 }
 
@@ -61,7 +63,8 @@ async function runCheck(check: HealthCheck, shardId: number): Promise<string | u
  */
 export async function startOpsServer(options: {
   port: number;
-  host?: string;
+  /** No authentication is asked: loopback unless the operator chose otherwise (HTTP_HOST). */
+  host: string;
   shards: () => readonly ShardHealth[];
   registry: Registry;
   logger: Logger;
@@ -117,12 +120,13 @@ export async function startOpsServer(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    server.listen(options.port, options.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  options.logger.info({ port }, 'health and metrics listening');
+  const { port, address: host } = server.address() as AddressInfo;
+  options.logger.info({ host, port }, 'health and metrics listening');
   return {
     port,
+    host,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -107,6 +107,52 @@ describe('configuration', () => {
     expect(error.message.startsWith(`Configuration error: ${variable} `)).toBe(true);
   });
 
+  it.each([
+    ['SORA_BASE_URL', 'https://relay.example.com/v1?key=abc'],
+    ['SORA_BASE_URL', 'https://relay.example.com/v1#videos'],
+    ['SORA_BASE_URL', 'https://user:pass@relay.example.com/v1'],
+  ])('refuses %s=%s: a base URL has no query, fragment or credentials', (variable, value) => {
+    const error = errorOf(() => loadBotConfig({ ...minimal, [variable]: value }));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(/without a query, a fragment or credentials/);
+    expect(error.message).not.toContain('pass');
+  });
+
+  it('refuses plain http:// to another machine, which would carry the key or token in clear', () => {
+    for (const [variable, value] of [
+      ['SORA_BASE_URL', 'http://relay.example.com/v1'],
+      ['DISCORD_API_URL', 'http://discord-proxy.internal/api'],
+    ] as const) {
+      const error = errorOf(() => loadBotConfig({ ...minimal, [variable]: value }));
+      expect(error.variable).toBe(variable);
+      expect(error.message).toMatch(/unencrypted.*ALLOW_INSECURE_HTTP=true/);
+    }
+    expect(
+      errorOf(() => loadVideoApiConfig({ SORA_API_KEY: 'k', SORA_BASE_URL: 'http://10.0.0.5/v1' })).variable,
+    ).toBe('SORA_BASE_URL');
+  });
+
+  it('allows plain http:// to this machine, or anywhere when ALLOW_INSECURE_HTTP=true', () => {
+    for (const base of ['http://127.0.0.1:3000/v1', 'http://localhost:3000/v1', 'http://[::1]:3000/v1']) {
+      expect(loadBotConfig({ ...minimal, SORA_BASE_URL: base }).baseUrl).toBe(base);
+    }
+    const allowed = loadBotConfig({
+      ...minimal,
+      SORA_BASE_URL: 'http://relay.lan:3000/v1',
+      DISCORD_API_URL: 'http://proxy.lan/api',
+      ALLOW_INSECURE_HTTP: 'true',
+    });
+    expect(allowed).toMatchObject({
+      baseUrl: 'http://relay.lan:3000/v1',
+      discordApiUrl: 'http://proxy.lan/api',
+    });
+  });
+
+  it('serves /healthz and /metrics on loopback unless HTTP_HOST says otherwise', () => {
+    expect(loadBotConfig(minimal).httpHost).toBe('127.0.0.1');
+    expect(loadBotConfig({ ...minimal, HTTP_HOST: '0.0.0.0' }).httpHost).toBe('0.0.0.0');
+  });
+
   it('refuses a maximum poll interval below the minimum', () => {
     const error = errorOf(() =>
       loadBotConfig({ ...minimal, POLL_INTERVAL_MS: '5000', POLL_MAX_INTERVAL_MS: '1000' }),
