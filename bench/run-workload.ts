@@ -128,6 +128,8 @@ export async function runWorkload(options: RunOptions): Promise<RunResult> {
       DISCORD_API_URL: scene.discord.apiUrl,
       SORA_API_KEY: API_KEY,
       SORA_BASE_URL: scene.api.baseUrl,
+      // The fake's "CDN" is another origin on 127.0.0.1.
+      ALLOW_PRIVATE_VIDEO_URLS: 'true',
       STORE_URL: storeUrl ?? 'memory://',
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',

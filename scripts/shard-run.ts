@@ -80,6 +80,8 @@ async function main(): Promise<void> {
       DISCORD_API_URL: discord.apiUrl,
       SORA_API_KEY: API_KEY,
       SORA_BASE_URL: api.baseUrl,
+      // The fake's "CDN" is another origin on 127.0.0.1.
+      ALLOW_PRIVATE_VIDEO_URLS: 'true',
       STORE_URL: REDIS_URL,
       STORE_NAMESPACE: namespace,
       SHARD_COUNT: String(SHARD_COUNT),

@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { httpUrl, requireEncrypted } from './config-urls.js';
 
 /**
  * Every setting the bot reads, validated once at start. Names are part of the operator contract
@@ -29,25 +31,6 @@ const port = z
   .regex(/^\d+$/, 'expected a TCP port between 0 and 65535 (0 turns it off)')
   .transform(Number)
   .refine((n) => n >= 0 && n <= 65535, 'expected a TCP port between 0 and 65535 (0 turns it off)');
-
-const httpUrl = (what: string) =>
-  z
-    .string()
-    .trim()
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    }, `expected ${what} (an http:// or https:// URL)`)
-    .refine((value) => {
-      const url = new URL(value);
-      return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-    }, `expected ${what} without a query, a fragment or credentials`)
-    // One canonical form: no trailing slash, so `${base}/videos/…` never doubles it.
-    .transform((value) => value.replace(/\/+$/, ''));
 
 const boolean = z
   .string()
@@ -84,6 +67,7 @@ const videoApiShape = {
   SORA_API_KEY: z.string().trim().min(1, 'is required: the API key of your video API or relay'),
   SORA_BASE_URL: httpUrl("your relay's OpenAI-format base URL, e.g. https://relay.example.com/v1"),
   ALLOW_INSECURE_HTTP: boolean,
+  ALLOW_PRIVATE_VIDEO_URLS: boolean,
   API_MAX_IN_FLIGHT: positiveInt('the most video API requests in flight at once'),
   API_TIMEOUT_MS: positiveInt('the video API timeout in milliseconds'),
   LOG_LEVEL: logLevel,
@@ -133,6 +117,7 @@ export const DEFAULTS = {
   // Loopback only: /healthz and /metrics have no authentication (docs/operations.md#exposing-metrics).
   HTTP_HOST: '127.0.0.1',
   ALLOW_INSECURE_HTTP: 'false',
+  ALLOW_PRIVATE_VIDEO_URLS: 'false',
   REGISTER_COMMANDS: 'false',
   TASK_IDLE_TIMEOUT_MS: String(2 * 60 * 60 * 1000),
   TASK_MAX_AGE_MS: String(24 * 60 * 60 * 1000),
@@ -148,6 +133,8 @@ export const DEFAULTS = {
 export interface VideoApiConfig {
   apiKey: string;
   baseUrl: string;
+  /** Fetch relay-supplied links to private and loopback addresses (refused by default). */
+  allowPrivateVideoUrls: boolean;
   maxInFlight: number;
   timeoutMs: number;
   logLevel: z.infer<typeof logLevel>;
@@ -181,16 +168,7 @@ export interface BotConfig extends VideoApiConfig {
   downloadDirMaxBytes: number;
 }
 
-/** Raised for a missing or malformed variable; `message` is the one line an operator sees. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    expectation: string,
-  ) {
-    super(`Configuration error: ${variable} ${expectation}`);
-  }
-}
+export { ConfigError } from './config-error.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -240,28 +218,13 @@ function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject
   throw new ConfigError(variable, expectation);
 }
 
-/** Hosts a credential may reach over plain http: this machine only. */
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/** A key or token sent over plain http to another machine can be read on the way: refuse unless allowed. */
-function requireEncrypted(variable: string, url: string, allowInsecure: boolean): void {
-  const { protocol, hostname } = new URL(url);
-  if (protocol === 'https:' || allowInsecure || isLoopbackHost(hostname)) return;
-  throw new ConfigError(
-    variable,
-    `uses http:// to ${hostname}, which would send credentials unencrypted: use https://, or set ALLOW_INSECURE_HTTP=true if the network is private`,
-  );
-}
-
 export function loadVideoApiConfig(env: Env): VideoApiConfig {
   const raw = parse(videoApiShape, env);
   requireEncrypted('SORA_BASE_URL', raw.SORA_BASE_URL, raw.ALLOW_INSECURE_HTTP);
   return {
     apiKey: raw.SORA_API_KEY,
     baseUrl: raw.SORA_BASE_URL,
+    allowPrivateVideoUrls: raw.ALLOW_PRIVATE_VIDEO_URLS,
     maxInFlight: raw.API_MAX_IN_FLIGHT,
     timeoutMs: raw.API_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,

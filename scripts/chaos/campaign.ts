@@ -165,6 +165,8 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
       DISCORD_API_URL: discord.apiUrl,
       SORA_API_KEY: secrets.apiKey,
       SORA_BASE_URL: api.baseUrl,
+      // The fake's "CDN" is another origin on 127.0.0.1.
+      ALLOW_PRIVATE_VIDEO_URLS: 'true',
       STORE_URL: storeUrl,
       // Time compressed: tasks last seconds, so polls come every 0.4–1.5 s instead of 10–60 s.
       POLL_INTERVAL_MS: '400',

@@ -65,6 +65,8 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       DISCORD_API_URL: discord.apiUrl,
       SORA_API_KEY: LOCAL_API_KEY,
       SORA_BASE_URL: api.baseUrl,
+      // The fake's "CDN" is another origin on 127.0.0.1.
+      ALLOW_PRIVATE_VIDEO_URLS: 'true',
       STORE_URL: 'memory://',
       // Production polls every 10–60 s; the demo's task lasts seconds.
       POLL_INTERVAL_MS: '500',

@@ -33,7 +33,7 @@ export function shardVideoApi(deps: {
 
 /** The video API client the configuration describes (one per process, or one per shard). */
 export function videoApiFromConfig(
-  config: Pick<BotConfig, 'baseUrl' | 'apiKey' | 'maxInFlight' | 'timeoutMs'>,
+  config: Pick<BotConfig, 'baseUrl' | 'apiKey' | 'maxInFlight' | 'timeoutMs' | 'allowPrivateVideoUrls'>,
   clock: Clock,
   logger: Logger,
   random?: () => number,
@@ -44,6 +44,7 @@ export function videoApiFromConfig(
     logger: logger.child({ component: 'video-api' }),
     maxInFlight: config.maxInFlight,
     timeoutMs: config.timeoutMs,
+    allowPrivateUrls: config.allowPrivateVideoUrls,
     clock,
     ...(random ? { random } : {}),
   });

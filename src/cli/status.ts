@@ -188,6 +188,7 @@ export function startCli(
     logger,
     maxInFlight: config.maxInFlight,
     timeoutMs: config.timeoutMs,
+    allowPrivateUrls: config.allowPrivateVideoUrls,
   });
   return { taskId: checked.id, client, logger, values: parsed.values };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../ops/logger.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { downloadVideo, type DownloadResult } from './download.js';
 import { VideoApiError, cleanUpstreamText } from './errors.js';
+import { createGuardedAgent } from './address-guard.js';
 import { createAgent, createSemaphore, withRetries, type HttpContext, type RetryPolicy } from './http.js';
 import { normalizeVideo } from './normalize.js';
 import { fetchTaskBody, type TaskAnswer } from './task-request.js';
@@ -33,6 +34,11 @@ export interface VideoApiClientOptions {
   random?: () => number;
   /** How many task ids the client remembers for monotonic progress and log-once (default 5000). */
   rememberTasks?: number;
+  /**
+   * Fetch links to loopback, private and link-local addresses when they come from the API's answers
+   * (default false: refused, see address-guard.ts). The API's own origin is always reached.
+   */
+  allowPrivateUrls?: boolean;
 }
 
 export interface VideoApiClient {
@@ -65,6 +71,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const ctx: HttpContext = {
     agent: createAgent(options.timeoutMs ?? 30_000),
+    foreignAgent: options.allowPrivateUrls ? undefined : createGuardedAgent(options.timeoutMs ?? 30_000),
     slots: createSemaphore(Math.max(1, options.maxInFlight ?? 8)),
     apiOrigin: new URL(baseUrl).origin,
     apiKey: options.apiKey,
@@ -132,7 +139,7 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     },
 
     async close() {
-      await ctx.agent.close();
+      await Promise.all([ctx.agent.close(), ctx.foreignAgent?.close()]);
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { Logger } from '../ops/logger.js';
 import type { Clock } from '../scheduling/clock.js';
+import { PrivateAddressError, assertPublicLiteral } from './address-guard.js';
 import { VideoApiError, transientNetworkError } from './errors.js';
 import { requestHeaders } from './request-headers.js';
 
@@ -18,7 +19,13 @@ export interface RetryPolicy {
 }
 
 export interface HttpContext {
+  /** For the API's own origin. */
   agent: Agent;
+  /**
+   * For links to any other origin: refuses private and special addresses (address-guard.ts). Undefined
+   * when the operator allows them (ALLOW_PRIVATE_VIDEO_URLS): `agent` then serves every link.
+   */
+  foreignAgent: Agent | undefined;
   slots: Semaphore;
   /** `scheme://host:port` of the API: the only origin that ever receives the key. */
   apiOrigin: string;
@@ -114,10 +121,12 @@ export async function openRequest(
   let current = url;
   try {
     for (let hop = 0; ; hop++) {
+      const guarded = current.origin !== ctx.apiOrigin ? ctx.foreignAgent : undefined;
+      if (guarded) assertPublicLiteral(current);
       const response = await request(current, {
         method: 'GET',
         headers: requestHeaders(ctx, current, options.accept),
-        dispatcher: ctx.agent,
+        dispatcher: guarded ?? ctx.agent,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const location = header(response.headers, 'location');
@@ -158,7 +167,24 @@ export async function openRequest(
 export function asVideoApiError(error: unknown, signal: AbortSignal | undefined): unknown {
   if (error instanceof VideoApiError) return error;
   if (signal?.aborted) return signal.reason;
+  const refused = privateAddressIn(error);
+  if (refused) {
+    // Asking again reaches the same address: not transient.
+    return new VideoApiError({
+      kind: 'bad_request',
+      message: 'The video link points to a private network address, which the bot does not fetch.',
+      cause: refused,
+    });
+  }
   return transientNetworkError(error);
+}
+
+function privateAddressIn(error: unknown): PrivateAddressError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof PrivateAddressError) return current;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 export function header(headers: OpenResponse['headers'], name: string): string | undefined {

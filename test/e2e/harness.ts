@@ -108,6 +108,8 @@ export function useStack() {
       DISCORD_API_URL: discord.apiUrl,
       SORA_API_KEY: API_KEY,
       SORA_BASE_URL: api.baseUrl,
+      // The fake's "CDN" is another origin on 127.0.0.1.
+      ALLOW_PRIVATE_VIDEO_URLS: 'true',
       STORE_URL: options.store === 'memory' ? 'memory://' : `sqlite://${join(dataDir, 'store.sqlite')}`,
       POLL_INTERVAL_MS: '100',
       POLL_MAX_INTERVAL_MS: '400',

@@ -85,11 +85,15 @@ for (let i = 0; i < bulk; i++) {
 }
 
 console.log(`Fake video API listening: SORA_BASE_URL=${fake.baseUrl} SORA_API_KEY=${apiKey}`);
-console.log(`Public links are served from ${fake.cdnOrigin}`);
+console.log(
+  `Public links are served from ${fake.cdnOrigin} (on 127.0.0.1: set ALLOW_PRIVATE_VIDEO_URLS=true)`,
+);
 console.log(`Tasks (each takes ${durationMs / 1000} s from now):`);
 for (const id of ids) console.log(`  ${id}`);
 if (bulk > 0) console.log(`  bulk-0 … bulk-${bulk - 1}`);
-console.log(`Try: SORA_BASE_URL=${fake.baseUrl} SORA_API_KEY=${apiKey} npm run watch -- demo-seed-relay`);
+console.log(
+  `Try: SORA_BASE_URL=${fake.baseUrl} SORA_API_KEY=${apiKey} ALLOW_PRIVATE_VIDEO_URLS=true npm run watch -- demo-seed-relay`,
+);
 
 const shutdown = () => {
   void fake.close().then(() => process.exit(0));

@@ -27,6 +27,7 @@ beforeAll(async () => {
   api = await startFakeVideoApi({ apiKey: API_KEY, recordRequests: false });
   client = createVideoApiClient({
     baseUrl: api.baseUrl,
+    allowPrivateUrls: true,
     apiKey: API_KEY,
     logger: createLogger({ level: 'silent', secrets: [] }),
     timeoutMs: 2_000,

@@ -34,7 +34,14 @@ function runCli(
   );
   const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], {
     cwd: ROOT,
-    env: { ...base, SORA_API_KEY: API_KEY, SORA_BASE_URL: fake.baseUrl, LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...base,
+      SORA_API_KEY: API_KEY,
+      SORA_BASE_URL: fake.baseUrl,
+      ALLOW_PRIVATE_VIDEO_URLS: 'true',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -181,6 +181,7 @@ describe('task ids', () => {
   it('tolerates a trailing slash in the base URL', async () => {
     const fake = await startFakeVideoApi({ apiKey: API_KEY });
     const client = createVideoApiClient({
+      allowPrivateUrls: true,
       baseUrl: `${fake.baseUrl}/`,
       apiKey: API_KEY,
       logger: captureLogger().logger,
@@ -229,6 +230,7 @@ describe('errors', () => {
     const fake = await startFakeVideoApi({ apiKey: 'sk-the-right-key' });
     const wrongKey = 'sk-wrong-key-0123456789abcdef';
     const client = createVideoApiClient({
+      allowPrivateUrls: true,
       baseUrl: fake.baseUrl,
       apiKey: wrongKey,
       logger: captureLogger().logger,
@@ -369,6 +371,7 @@ describe('transient failures are retried with bounded exponential backoff and ji
     const baseUrl = fake.baseUrl;
     await fake.close();
     const client = createVideoApiClient({
+      allowPrivateUrls: true,
       baseUrl,
       apiKey: API_KEY,
       logger: captureLogger().logger,

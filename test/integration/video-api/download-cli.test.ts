@@ -23,7 +23,13 @@ function runDownload(args: string[]): Promise<{ code: number | null; stdout: str
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/download.ts', ...args], {
     cwd: ROOT,
-    env: { ...base, SORA_API_KEY: API_KEY, SORA_BASE_URL: fake.baseUrl, LOG_LEVEL: 'warn' },
+    env: {
+      ...base,
+      SORA_API_KEY: API_KEY,
+      SORA_BASE_URL: fake.baseUrl,
+      ALLOW_PRIVATE_VIDEO_URLS: 'true',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

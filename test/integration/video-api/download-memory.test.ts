@@ -48,7 +48,12 @@ beforeAll(async () => {
     });
     child!.once('exit', (code) => reject(new Error(`the fake API exited early with code ${code}`)));
   });
-  client = createVideoApiClient({ baseUrl, apiKey: 'sk-memory-test', logger: captureLogger().logger });
+  client = createVideoApiClient({
+    baseUrl,
+    apiKey: 'sk-memory-test',
+    logger: captureLogger().logger,
+    allowPrivateUrls: true,
+  });
 });
 
 afterAll(async () => {

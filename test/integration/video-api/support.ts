@@ -79,6 +79,8 @@ export async function startHarness(
     timeoutMs: 5_000,
     retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 },
     random: () => 0.5,
+    // The fake's "CDN" is another origin on 127.0.0.1, which a production client refuses.
+    allowPrivateUrls: true,
     ...options.client,
   });
   return {
