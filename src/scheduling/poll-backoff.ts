@@ -127,6 +127,8 @@ export function scheduledDueAt(
 export interface ApiErrorFacts {
   kind: string;
   retryAfterMs: number | undefined;
+  /** The HTTP status, when the error came from an answer. */
+  status: number | undefined;
 }
 
 export function apiErrorFacts(error: unknown): ApiErrorFacts | undefined {
@@ -134,8 +136,10 @@ export function apiErrorFacts(error: unknown): ApiErrorFacts | undefined {
   const { kind } = error;
   if (typeof kind !== 'string') return undefined;
   const retryAfterMs = 'retryAfterMs' in error ? error.retryAfterMs : undefined;
+  const status = 'status' in error ? error.status : undefined;
   return {
     kind,
     retryAfterMs: typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : undefined,
+    status: typeof status === 'number' ? status : undefined,
   };
 }

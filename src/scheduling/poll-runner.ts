@@ -123,6 +123,11 @@ function settleFailure(deps: PollRunnerDeps, task: TrackedTask, error: unknown, 
     queue.reinsert(task, deps.pause.pause(now, facts.retryAfterMs));
     return;
   }
+  if (facts?.kind === 'unauthorized') {
+    // The key, not the task: one log line for the whole refusal (rate-limit-pause.ts), not one per poll.
+    queue.reinsert(task, deps.pause.keyRefused(now, facts.status));
+    return;
+  }
   const history = task.history;
   history.consecutiveErrors += 1;
   history.lastPolledAt = now;

@@ -313,6 +313,43 @@ describe('poll scheduler: endings and errors', () => {
     expect(gaps(h.starts.get('task-a')!).slice(0, 5)).toEqual([1_000, 2_000, 4_000, 8_000, 8_000]);
   });
 
+  it('pauses every task once the key is refused, says so once, and resumes all when it works again', async () => {
+    const clock = createManualClock();
+    let keyWorksFrom = clock.now() + 5 * 60_000;
+    const h = harness(
+      (taskId) => {
+        if (h.clock.now() < keyWorksFrom) {
+          return Promise.reject(
+            new VideoApiError({
+              kind: 'unauthorized',
+              status: 401,
+              message: 'The video API rejected the API key',
+            }),
+          );
+        }
+        return Promise.resolve(taskId === 'task-0' ? 'changed' : 'unchanged');
+      },
+      { clock, minIntervalMs: 1_000, maxIntervalMs: 8_000 },
+    );
+    for (let i = 0; i < 20; i++) h.scheduler.schedule(`task-${i}`, { dueAt: h.clock.now() + i * 10 });
+    h.scheduler.start();
+    await h.clock.advance(keyWorksFrom - h.clock.now() - 1);
+
+    // Without the pause, 20 tasks backing off to 8 s would have made hundreds of refused requests.
+    const refused = h.log.filter(({ at }) => at < keyWorksFrom);
+    expect(refused.length).toBeLessThanOrEqual(20 + 4);
+    expect(h.lines.filter((line) => line.msg.includes('refused the API key'))).toHaveLength(1);
+    expect(h.lines.filter((line) => line.msg.includes('poll failed'))).toHaveLength(0);
+    expect(h.scheduler.pausedUntil).toBeGreaterThan(h.clock.now());
+
+    // The key works again: the next probe goes through and every task is polled within the max interval.
+    keyWorksFrom = h.clock.now();
+    await h.clock.advance(16 * 60_000);
+    const after = h.log.filter(({ at }) => at >= keyWorksFrom);
+    expect(new Set(after.map(({ taskId }) => taskId)).size).toBe(20);
+    expect(h.lines.filter((line) => line.msg.includes('accepts the API key again'))).toHaveLength(1);
+  });
+
   it('retries a single failing task at 2×, 4×, 8× the min, capped at the max', async () => {
     let call = 0;
     const h = harness(() => {
