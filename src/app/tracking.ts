@@ -97,7 +97,13 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     global: discordBudgetPerShard(deps.shard.count),
   });
   // Learns each task's refresh beat from what the API answers, to poll just after the next refresh.
-  const cadence = createPollCadence({ clock, backlogMs: () => pacer.backlogMs(), intervalMs: intervals });
+  let isScheduled: (taskId: string) => boolean = () => false;
+  const cadence = createPollCadence({
+    clock,
+    backlogMs: () => pacer.backlogMs(),
+    intervalMs: intervals,
+    isTracked: (taskId) => isScheduled(taskId),
+  });
   const videoApi = shardVideoApi({
     shared: deps.sharedVideoApi,
     createOwn: () => videoApiFromConfig(config, clock, logger, random),
@@ -133,9 +139,13 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     jitterRatio: 0.1,
     random,
     nextDelay: cadence.nextDelay,
-    forget: (taskId) => cadence.forget(taskId),
+    forget: (taskId) => {
+      cadence.forget(taskId);
+      tracker.forget(taskId);
+    },
     poll: (taskId, signal, release) => tracker.poll(taskId, signal, release),
   });
+  isScheduled = (taskId) => scheduler.has(taskId);
   tracker.attach(scheduler);
   return { tracker, scheduler, pacer, videoApi, sweepDownloads };
 }

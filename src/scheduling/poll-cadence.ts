@@ -54,6 +54,11 @@ export interface PollCadenceOptions {
    * longest (POLL_MAX_INTERVAL_MS), and the longest while Discord is backlogged (see nextDelay).
    */
   intervalMs?: { min: number; max: number; backloggedMax: number };
+  /**
+   * Whether a task is on the schedule: readings of any other (a `/sora status`, a `/sora track` that
+   * failed) teach nothing anyone uses, and kept they would only pile up. Default: every task.
+   */
+  isTracked?: (taskId: string) => boolean;
 }
 
 /**
@@ -71,6 +76,7 @@ export function createPollCadence(options: PollCadenceOptions): PollCadence {
 
   return {
     observe(taskId, snapshot, readAt) {
+      if (options.isTracked && !options.isTracked(taskId)) return;
       const stamp = stampOf(snapshot);
       const task = tasks.get(taskId);
       if (stamp === undefined) {

@@ -44,17 +44,37 @@ export interface RepublishSet {
   has(sub: SubscriptionRef): boolean;
   /** Whether any channel of the task waits for a write again. */
   anyOf(taskId: string): boolean;
+  /** Forgets every channel of a task that is no longer polled. */
+  forgetTask(taskId: string): void;
+  /** Subscriptions waiting for a write again. */
+  readonly size: number;
 }
 
+/** Per task, so that a poll asks in constant time and a task that ends leaves nothing behind. */
 function createRepublishSet(): RepublishSet {
-  const keys = new Set<string>();
+  const channelsByTask = new Map<string, Set<string>>();
+  let size = 0;
   return {
-    mark: (sub) => void keys.add(subscriptionKey(sub)),
-    clear: (sub) => void keys.delete(subscriptionKey(sub)),
-    has: (sub) => keys.has(subscriptionKey(sub)),
-    anyOf(taskId) {
-      for (const key of keys) if (key.startsWith(`${taskId}\u0000`)) return true;
-      return false;
+    mark(sub) {
+      let channels = channelsByTask.get(sub.taskId);
+      if (!channels) channelsByTask.set(sub.taskId, (channels = new Set()));
+      if (!channels.has(sub.channelId)) size++;
+      channels.add(sub.channelId);
+    },
+    clear(sub) {
+      const channels = channelsByTask.get(sub.taskId);
+      if (!channels?.delete(sub.channelId)) return;
+      size--;
+      if (channels.size === 0) channelsByTask.delete(sub.taskId);
+    },
+    has: (sub) => channelsByTask.get(sub.taskId)?.has(sub.channelId) ?? false,
+    anyOf: (taskId) => channelsByTask.has(taskId),
+    forgetTask(taskId) {
+      size -= channelsByTask.get(taskId)?.size ?? 0;
+      channelsByTask.delete(taskId);
+    },
+    get size() {
+      return size;
     },
   };
 }

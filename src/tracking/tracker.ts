@@ -49,5 +49,10 @@ export function createTracker(options: TrackerOptions): Tracker {
     setNotify: (taskId, channelId, userId, on) => setNotify(ctx, taskId, channelId, userId, on),
     poll: (taskId, signal, apiDone) => pollTask(ctx, taskId, signal, apiDone ?? (() => {})),
     resume: (queue) => resume(ctx, queue),
+    forget(taskId) {
+      ctx.republish.forgetTask(taskId);
+      ctx.lastRefreshAt.delete(taskId);
+    },
+    inMemory: () => ({ republish: ctx.republish.size, refreshCooldowns: ctx.lastRefreshAt.size }),
   };
 }

@@ -141,4 +141,8 @@ export interface Tracker {
   attach(queue: PollQueue): void;
   /** Resolves once every message write started so far has been answered. */
   settled(): Promise<void>;
+  /** Drops what is kept in memory of a task that left the schedule (it ended, or nobody follows it). */
+  forget(taskId: string): void;
+  /** How many entries the tracker keeps in memory (for tests and the soak benchmark). */
+  inMemory(): { republish: number; refreshCooldowns: number };
 }

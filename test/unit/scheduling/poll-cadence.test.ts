@@ -212,6 +212,22 @@ describe('poll cadence', () => {
   });
 });
 
+describe('poll cadence memory', () => {
+  it('learns only from tasks on the schedule: one-off reads (/sora status, a failed track) leave nothing', () => {
+    const clock = createManualClock();
+    const tracked = new Set(['tracked']);
+    const cadence = createPollCadence({ clock, isTracked: (taskId) => tracked.has(taskId) });
+    const now = clock.now();
+    for (let i = 0; i < 1_000; i++) {
+      cadence.observe(`status-only-${i}`, baseSnapshot({ statusUpdatedAt: new Date(now - 1_000) }), now);
+    }
+    cadence.observe('tracked', baseSnapshot({ statusUpdatedAt: new Date(now - 1_000) }), now);
+    expect(cadence.size).toBe(1);
+    cadence.forget('tracked');
+    expect(cadence.size).toBe(0);
+  });
+});
+
 describe('poll cadence near the expected end', () => {
   /** Polls between the second-to-last refresh before the end and the end itself. */
   const preEndPolls = (source: Relay, polls: readonly number[]) =>

@@ -86,6 +86,37 @@ describe('tracker', () => {
     expect(await store.getSubscription('video_missing', request().channelId)).toBeUndefined();
   });
 
+  it('keeps a failed edit to retry only while the task is polled, and nothing once it has left', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    pub.nextUpdate.push({ kind: 'failed' });
+    api.answers.set(
+      'video_abc',
+      snapshot('video_abc', { status: 'in_progress', rawStatus: 'in_progress', progress: 40 }),
+    );
+    await tracker.poll('video_abc');
+    await tracker.settled();
+    expect(tracker.inMemory().republish).toBe(1);
+
+    // The next poll writes it again even though nothing changed.
+    await tracker.poll('video_abc');
+    await tracker.settled();
+    expect(pub.updates).toHaveLength(2);
+    expect(tracker.inMemory().republish).toBe(0);
+
+    pub.nextUpdate.push({ kind: 'failed' });
+    api.answers.set(
+      'video_abc',
+      snapshot('video_abc', { status: 'in_progress', rawStatus: 'in_progress', progress: 60 }),
+    );
+    await tracker.poll('video_abc');
+    await tracker.settled();
+    expect(tracker.inMemory().republish).toBe(1);
+    // The scheduler lets go of the task (untracked, ended elsewhere): its retry goes with it.
+    tracker.forget('video_abc');
+    expect(tracker.inMemory().republish).toBe(0);
+  });
+
   it('edits only when something visible changed, and ends the task when it completes', async () => {
     api.answers.set('video_abc', snapshot('video_abc'));
     await tracker.track(request());
