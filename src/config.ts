@@ -70,6 +70,8 @@ const videoApiShape = {
   ALLOW_PRIVATE_VIDEO_URLS: boolean,
   API_MAX_IN_FLIGHT: positiveInt('the most video API requests in flight at once'),
   API_TIMEOUT_MS: positiveInt('the video API timeout in milliseconds'),
+  API_MAX_DOWNLOADS: positiveInt('the most video downloads in flight at once'),
+  DOWNLOAD_TIMEOUT_MS: positiveInt('how long one video download may take in all, in milliseconds'),
   LOG_LEVEL: logLevel,
 };
 
@@ -108,6 +110,8 @@ const botShape = {
 export const DEFAULTS = {
   API_MAX_IN_FLIGHT: '8',
   API_TIMEOUT_MS: '30000',
+  API_MAX_DOWNLOADS: '4',
+  DOWNLOAD_TIMEOUT_MS: String(10 * 60_000),
   LOG_LEVEL: 'info',
   DISCORD_API_URL: 'https://discord.com/api',
   STORE_URL: 'sqlite://data/sora-tracker.sqlite',
@@ -137,6 +141,10 @@ export interface VideoApiConfig {
   allowPrivateVideoUrls: boolean;
   maxInFlight: number;
   timeoutMs: number;
+  /** Downloads in flight at once, apart from status requests. */
+  maxDownloads: number;
+  /** One download, first request to last byte. */
+  downloadTimeoutMs: number;
   logLevel: z.infer<typeof logLevel>;
 }
 
@@ -227,6 +235,8 @@ export function loadVideoApiConfig(env: Env): VideoApiConfig {
     allowPrivateVideoUrls: raw.ALLOW_PRIVATE_VIDEO_URLS,
     maxInFlight: raw.API_MAX_IN_FLIGHT,
     timeoutMs: raw.API_TIMEOUT_MS,
+    maxDownloads: raw.API_MAX_DOWNLOADS,
+    downloadTimeoutMs: raw.DOWNLOAD_TIMEOUT_MS,
     logLevel: raw.LOG_LEVEL,
   };
 }

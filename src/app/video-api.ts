@@ -33,7 +33,16 @@ export function shardVideoApi(deps: {
 
 /** The video API client the configuration describes (one per process, or one per shard). */
 export function videoApiFromConfig(
-  config: Pick<BotConfig, 'baseUrl' | 'apiKey' | 'maxInFlight' | 'timeoutMs' | 'allowPrivateVideoUrls'>,
+  config: Pick<
+    BotConfig,
+    | 'baseUrl'
+    | 'apiKey'
+    | 'maxInFlight'
+    | 'timeoutMs'
+    | 'allowPrivateVideoUrls'
+    | 'maxDownloads'
+    | 'downloadTimeoutMs'
+  >,
   clock: Clock,
   logger: Logger,
   random?: () => number,
@@ -44,6 +53,8 @@ export function videoApiFromConfig(
     logger: logger.child({ component: 'video-api' }),
     maxInFlight: config.maxInFlight,
     timeoutMs: config.timeoutMs,
+    maxDownloads: config.maxDownloads,
+    downloadDeadlineMs: config.downloadTimeoutMs,
     allowPrivateUrls: config.allowPrivateVideoUrls,
     clock,
     ...(random ? { random } : {}),

@@ -188,6 +188,8 @@ export function startCli(
     logger,
     maxInFlight: config.maxInFlight,
     timeoutMs: config.timeoutMs,
+    maxDownloads: config.maxDownloads,
+    downloadDeadlineMs: config.downloadTimeoutMs,
     allowPrivateUrls: config.allowPrivateVideoUrls,
   });
   return { taskId: checked.id, client, logger, values: parsed.values };

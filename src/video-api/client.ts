@@ -6,6 +6,7 @@
 import type { Logger } from '../ops/logger.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { downloadVideo, type DownloadResult } from './download.js';
+import { withDownloadDeadline } from './download-deadline.js';
 import { VideoApiError, cleanUpstreamText } from './errors.js';
 import { createGuardedAgent } from './address-guard.js';
 import { createAgent, createSemaphore, withRetries, type HttpContext, type RetryPolicy } from './http.js';
@@ -22,8 +23,12 @@ export interface VideoApiClientOptions {
   baseUrl: string;
   apiKey: string;
   logger: Logger;
-  /** Cap on requests in flight, downloads included (default 8). */
+  /** Cap on status requests in flight (default 8). */
   maxInFlight?: number;
+  /** Cap on downloads in flight, apart from status requests so that slow files never stall polling (default 4). */
+  maxDownloads?: number;
+  /** How long one download may take in all, first request to last byte (default 10 minutes). */
+  downloadDeadlineMs?: number;
   /** Connect, headers and body (idle) timeouts, each (default 30 s). */
   timeoutMs?: number;
   /** For backoff sleeps and expiry checks (default: the system clock). */
@@ -81,6 +86,9 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     random: options.random ?? Math.random,
   };
   const memory = createTaskMemory(options.rememberTasks ?? 5_000);
+  // Downloads take slots of their own: eight slow files must never hold every status poll up.
+  const downloadCtx: HttpContext = { ...ctx, slots: createSemaphore(Math.max(1, options.maxDownloads ?? 4)) };
+  const downloadDeadlineMs = options.downloadDeadlineMs ?? 10 * 60_000;
 
   /** The id goes unchanged into one path segment: checkTaskId allows only `[A-Za-z0-9._:-]`. */
   const videoUrl = (id: string, suffix = '') => new URL(`${baseUrl}/videos/${id}${suffix}`);
@@ -126,16 +134,18 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     async downloadVideo(id, downloadOptions) {
       const taskId = requireTaskId(id);
       const remembered = memory.get(taskId);
-      return downloadVideo(ctx, {
-        taskId,
-        contentUrl: videoUrl(taskId, '/content'),
-        knownUrl: downloadOptions.knownUrl ?? remembered?.videoUrl,
-        maxBytes: downloadOptions.maxBytes,
-        directory: downloadOptions.directory,
-        signal: downloadOptions.signal,
-        expiresAtMs: epochMs(downloadOptions.expiresAt) ?? remembered?.expiresAtMs,
-        onProgress: downloadOptions.onProgress,
-      });
+      return withDownloadDeadline(ctx.clock, downloadDeadlineMs, downloadOptions.signal, (signal) =>
+        downloadVideo(downloadCtx, {
+          taskId,
+          contentUrl: videoUrl(taskId, '/content'),
+          knownUrl: downloadOptions.knownUrl ?? remembered?.videoUrl,
+          maxBytes: downloadOptions.maxBytes,
+          directory: downloadOptions.directory,
+          signal,
+          expiresAtMs: epochMs(downloadOptions.expiresAt) ?? remembered?.expiresAtMs,
+          onProgress: downloadOptions.onProgress,
+        }),
+      );
     },
 
     async close() {

@@ -33,7 +33,7 @@
  * - unknown ids: `notFound` option picks OpenAI 404, new-api 400 `task_not_exist` or GSA 404.
  * - `strictHeaders`: 422 without the headers the relay documents require, 403 on the CDN with them.
  * - faults: addFault({ route, taskId?, times?, fault }), setFault(rule | undefined), clearFaults();
- *   faults: any status (429 + Retry-After, 5xx, 4xx bodies), stall, stall-body, malformed-json,
+ *   faults: any status (429 + Retry-After, 5xx, 4xx bodies), stall, stall-body, drip, malformed-json,
  *   truncate, reset.
  * - observation: requests, waitForRequest(predicate), transfers, inFlight, peakInFlight, connections.
  * - recordRequests: false keeps memory flat for benchmarks with thousands of tasks.
@@ -129,6 +129,11 @@ export type Fault =
   | { kind: 'stall' }
   /** Send 200 headers (and `afterBytes` of body), then go silent: the body timeout must fire. */
   | { kind: 'stall-body'; afterBytes?: number }
+  /**
+   * A slow-drip host: 200 headers for a 10 MiB video, then `bytesPerTick` every `everyMs` (real time) for
+   * ever, each gap shorter than any idle timeout: only an overall deadline ends it.
+   */
+  | { kind: 'drip'; bytesPerTick: number; everyMs: number }
   /** 200 with a JSON body cut in half. */
   | { kind: 'malformed-json' }
   /** Send the full Content-Length, close the connection after `afterBytes` bytes. */
@@ -532,6 +537,16 @@ export async function startFakeVideoApi(options: FakeVideoApiOptions): Promise<F
           if ((fault.afterBytes ?? 0) > 0) res.write(videoChunk(0, fault.afterBytes ?? 0));
         }
         return true;
+      case 'drip': {
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': 10 * 1024 * 1024 });
+        let sent = 0;
+        const timer = setInterval(() => {
+          res.write(videoChunk(sent, fault.bytesPerTick));
+          sent += fault.bytesPerTick;
+        }, fault.everyMs);
+        res.on('close', () => clearInterval(timer));
+        return true;
+      }
       case 'malformed-json': {
         const text = '{"id":"video_x","status":"in_pro';
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': text.length });
