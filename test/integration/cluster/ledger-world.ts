@@ -9,7 +9,6 @@ import {
   type TrackingStore,
 } from '../../../src/store/index.js';
 import { createTracker, type Tracker, type TrackRequest } from '../../../src/tracking/tracker.js';
-import type { VideoApiClient } from '../../../src/video-api/client.js';
 import type { ManualClock } from '../../../testkit/clock/manual-clock.js';
 import { limits, queueStub, recordingPublisher, scriptedApi, snapshot } from '../../unit/tracking/doubles.js';
 
@@ -82,7 +81,7 @@ export async function openShard(options: {
   const api = scriptedApi();
   const delivery = createDelivery({
     store,
-    videoApi: api.api as VideoApiClient,
+    videoApi: api.api,
     publisher: options.publisher,
     clock,
     logger: silent,

@@ -37,7 +37,7 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
   });
 
   /** The ledgers of one bot process; a second call is another process (or this one restarted). */
-  async function processLedgers(atUrl = url): Promise<ShardLedgers> {
+  function processLedgers(atUrl = url): ShardLedgers {
     const ledgers = createRedisLedgers({
       url: atUrl,
       namespace,
@@ -55,7 +55,7 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
     return ledger;
   }
 
-  async function shards(clock = createManualClock(50_000)) {
+  function shards(clock = createManualClock(50_000)) {
     namespace ||= `sora-ledger-test:${randomUUID()}`;
     const discord = recordingDiscord();
     const open = async (id: number, ledgers: ShardLedgers) => {
@@ -75,17 +75,17 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
   }
 
   it('claims a DM once: the claiming shard keeps it across a restart, every other shard is told elsewhere', async () => {
-    const { open } = await shards();
-    const zero = await open(0, await processLedgers());
-    const one = await open(1, await processLedgers());
-    const ledger0 = await connected(await processLedgers(), shardRef(0), zero.store);
-    const ledger1 = await connected(await processLedgers(), shardRef(1), one.store);
+    const { open } = shards();
+    const zero = await open(0, processLedgers());
+    const one = await open(1, processLedgers());
+    const ledger0 = await connected(processLedgers(), shardRef(0), zero.store);
+    const ledger1 = await connected(processLedgers(), shardRef(1), one.store);
 
     expect(await ledger1.claimDm('video_a', ALICE)).toBe('ours');
     expect(await ledger0.claimDm('video_a', ALICE)).toBe('elsewhere');
     // A retry, or shard 1 restarted in a new process: still its own.
     expect(await ledger1.claimDm('video_a', ALICE)).toBe('ours');
-    const restarted = await processLedgers();
+    const restarted = processLedgers();
     const again = await connected(restarted, shardRef(1), one.store);
     expect(await again.claimDm('video_a', ALICE)).toBe('ours');
     // Another user, another task: claims of their own.
@@ -103,9 +103,9 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
   });
 
   it('one task followed from guilds on both shards by someone who asked twice: one DM, both results', async () => {
-    const { discord, open } = await shards();
-    const zero = await open(0, await processLedgers());
-    const one = await open(1, await processLedgers());
+    const { discord, open } = shards();
+    const zero = await open(0, processLedgers());
+    const one = await open(1, processLedgers());
     const onZero = await endedHere(zero, 'video_both', '200000000000000010');
     const onOne = await endedHere(one, 'video_both', '200000000000000011');
 
@@ -123,9 +123,9 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
   });
 
   it('the claiming shard crashes after its claim and before the DM: restarted, it sends the one DM', async () => {
-    const { discord, open, clock } = await shards();
-    const one = await open(1, await processLedgers());
-    const zero = await open(0, await processLedgers());
+    const { discord, open, clock } = shards();
+    const one = await open(1, processLedgers());
+    const zero = await open(0, processLedgers());
     const onZero = await endedHere(zero, 'video_crash', '200000000000000020');
     const onOne = await endedHere(one, 'video_crash', '200000000000000021');
 
@@ -138,7 +138,7 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
 
     // Shard 0 in a new process, on the same store: it finds its claim and sends the DM, once.
     await zero.store.close();
-    const newProcess = await processLedgers();
+    const newProcess = processLedgers();
     const restarted = await openShard({
       url,
       namespace,
@@ -157,9 +157,9 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
   });
 
   it('counts a person’s tasks on every shard for MAX_TASKS_PER_USER (2), and not what a crash left behind', async () => {
-    const { open } = await shards();
-    const zero = await open(0, await processLedgers());
-    const one = await open(1, await processLedgers());
+    const { open } = shards();
+    const zero = await open(0, processLedgers());
+    const one = await open(1, processLedgers());
     expect((await trackAs(zero, 'video_here', '200000000000000030')).kind).toBe('tracked');
     expect((await trackAs(one, 'video_there', '200000000000000031')).kind).toBe('tracked');
 
@@ -193,13 +193,13 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
   });
 
   it('cannot claim without Redis: the DM waits, unsent and unclaimed, until it can', async () => {
-    const { discord, open, clock } = await shards();
-    const zero = await open(0, await processLedgers());
+    const { discord, open, clock } = shards();
+    const zero = await open(0, processLedgers());
     const down = await openShard({
       url,
       namespace,
       shard: shardRef(0),
-      ledgers: await processLedgers(`redis://127.0.0.1:${await unusedPort()}`),
+      ledgers: processLedgers(`redis://127.0.0.1:${await unusedPort()}`),
       clock,
       publisher: discord.publisherFor(0),
       store: zero.store,
