@@ -38,6 +38,7 @@ export async function createInProcessLedgers(options: InProcessLedgerOptions): P
   });
   const lock = createKeyedMutex();
   const stores = new Map<number, TrackingStore>();
+  let closing: Promise<void> | undefined;
 
   async function claim(key: string, owner: string): Promise<'ours' | 'elsewhere'> {
     return lock.run(key, async () => {
@@ -62,7 +63,7 @@ export async function createInProcessLedgers(options: InProcessLedgerOptions): P
         },
       };
     },
-    close: () => backend.close(),
+    close: () => (closing ??= backend.close()),
   };
 }
 
