@@ -2,6 +2,7 @@ import type { Client } from 'discord.js';
 import { wireShardClient } from './app/client-wiring.js';
 import { createShardLifecycle } from './app/lifecycle.js';
 import { assembleTracking } from './app/tracking.js';
+import { soleShardLedgers, type ShardLedgers } from './cluster/shard-ledgers.js';
 import { shardNamespace, type ShardRef } from './cluster/shard-ref.js';
 import type { BotConfig } from './config.js';
 import { cachedBotPermissions } from './discord/channel-permissions.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Serve /healthz and /metrics on `config.httpPort` (default true); a process running shards serves them once. */
   serveOps?: boolean;
+  /** The process's cross-shard ledger (startShards); default this shard alone (cluster/shard-ledgers.ts). */
+  ledgers?: ShardLedgers;
 }
 
 export interface App {
@@ -87,6 +90,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     guildPremiumTier: (guildId) => client.guilds.cache.get(guildId)?.premiumTier,
     channelPermissions: cachedBotPermissions(client),
     sharedVideoApi: options.videoApi,
+    ledger: (options.ledgers ?? soleShardLedgers).forShard(shard, store),
     random: options.random ?? Math.random,
   });
   const { tracker, scheduler } = tracking;

@@ -6,6 +6,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { Clock } from '../scheduling/clock.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import { createShardLease, leaseKey, type LeaseRedis, type ShardLease } from '../cluster/shard-lease.js';
+import type { ShardLedgers } from '../cluster/shard-ledgers.js';
 
 /** One shard of this process: its app while it runs here, its lease, and what /healthz says of it. */
 export interface ShardRunner extends ShardHealth {
@@ -24,6 +25,8 @@ export interface ShardRunnerDeps {
   videoApi: VideoApiClient;
   /** Without it (SQLite, memory) the shard starts at once, with no lease. */
   leaseRedis: LeaseRedis | undefined;
+  /** The process's cross-shard ledger, handed to the shard's app. */
+  ledgers: ShardLedgers;
   build: (options: AppOptions) => Promise<App>;
   onFatal: (error: unknown) => void;
 }
@@ -106,6 +109,7 @@ function createShardLifecycle(deps: ShardRunnerDeps, initial: ShardLifecycle['ph
         videoApi: deps.videoApi,
         metrics,
         serveOps: false,
+        ledgers: deps.ledgers,
       });
       app = starting;
       await starting.start();

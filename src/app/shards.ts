@@ -9,6 +9,7 @@ import type { LeaseRedis } from '../cluster/lease-types.js';
 import { createShardRunner } from './shard-runner.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import { videoApiFromConfig } from './video-api.js';
+import { shardLedgersFor } from './ledger.js';
 
 /**
  * One bot process: the shards it was given (`SHARD_IDS`, default all of `SHARD_COUNT`), each a full
@@ -51,6 +52,8 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
   const leaseRedis: LeaseRedis | undefined = usesLeases(config.storeUrl)
     ? createLeaseRedis({ url: config.storeUrl, logger: logger.child({ component: 'lease' }) })
     : undefined;
+  // One DM per person and task, and MAX_TASKS_PER_USER, across every shard (app/ledger.ts).
+  const ledgers = await shardLedgersFor(config, logger.child({ component: 'ledger' }));
 
   logger.info(
     {
@@ -71,6 +74,7 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
       metrics,
       videoApi,
       leaseRedis,
+      ledgers,
       build,
       onFatal: (error) => options.onFatal(error),
     }),
@@ -100,6 +104,7 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
       await ops?.close();
       await videoApi.close();
       await leaseRedis?.close();
+      await ledgers.close();
       logger.info('stopped');
     },
   };

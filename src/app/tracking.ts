@@ -13,6 +13,7 @@ import type { Clock } from '../scheduling/clock.js';
 import { createPollCadence, type PollCadenceOptions } from '../scheduling/poll-cadence.js';
 import { createPollScheduler, type PollScheduler } from '../scheduling/poll-scheduler.js';
 import type { TrackingStore } from '../store/index.js';
+import type { CrossShardLedger } from '../tracking/tracker.js';
 import { NOT_READY_GIVE_UP_MS } from '../video-api/content-readiness.js';
 import {
   createTracker,
@@ -44,6 +45,8 @@ export interface ShardTrackingDeps {
   channelPermissions: ChannelPermissionsLookup;
   /** The process's video API client, shared by its shards; default one of the shard's own. */
   sharedVideoApi: VideoApiClient | undefined;
+  /** Who sends a DM and how many tasks a user tracks, across shards. */
+  ledger: CrossShardLedger;
   shardMetrics: ShardMetrics;
   clock: Clock;
   random: () => number;
@@ -126,6 +129,7 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
     logger,
     random,
     limits: trackerLimits(config),
+    ledger: deps.ledger,
     firstPollAt: (task, now) => cadence.firstPollAt(task.id, task.snapshot, now),
     metrics: pollMetrics(deps.shardMetrics),
   });
@@ -171,6 +175,7 @@ function shardDelivery(
     logger: logger.child({ component: 'delivery' }),
     downloadDirectory,
     keepDownloadsMaxBytes: config.downloadDirMaxBytes,
+    dmClaims: deps.ledger,
     // A file the API does not have yet is asked for again as often as a task is polled.
     notReadyBackoff: {
       firstDelayMs: config.pollIntervalMs,

@@ -4,6 +4,7 @@ import type { TaskRecord, TrackingStore } from '../store/index.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import type { NotReadyBackoff } from '../video-api/content-readiness.js';
 import { executeDelivery, markFinished, markStarted, withoutKeptDownload } from './executor.js';
+import type { DmClaims } from './dm-claims.js';
 import { planDelivery } from './plan.js';
 import type { ResultPublisher } from './result-port.js';
 
@@ -15,6 +16,7 @@ import type { ResultPublisher } from './result-port.js';
  */
 
 export { MAX_REQUEST_BYTES, type DownloadedVideo, type ResultContent, type VideoFacts } from './content.js';
+export { soleDmClaims, type DmClaims } from './dm-claims.js';
 export type { DmOutcome, PostAllowance, PostOutcome, ResultPublisher, UploadLimits } from './result-port.js';
 
 export interface DeliveryOptions {
@@ -32,6 +34,8 @@ export interface DeliveryOptions {
   keepDownloadsMaxBytes?: number;
   /** How often, and how long, to try again for a file the API does not have yet or could not send (video-wait.ts). */
   notReadyBackoff?: NotReadyBackoff;
+  /** Which shard sends a DM when several deliver the task; default this one alone (dm-claims.ts). */
+  dmClaims?: DmClaims;
 }
 
 export interface Delivery {

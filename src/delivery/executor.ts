@@ -15,6 +15,7 @@ import {
   type PostStep,
 } from './plan.js';
 import type { ResultPublisher } from './result-port.js';
+import type { DmClaims } from './dm-claims.js';
 import { removeKeptDownload } from './download-dir.js';
 import { firstPost, postAfterRefusal } from './post-fallback.js';
 import { downloadForDelivery, type VideoDownloadDeps } from './video-download.js';
@@ -27,6 +28,8 @@ import { downloadForDelivery, type VideoDownloadDeps } from './video-download.js
 
 export interface DeliveryDeps extends VideoDownloadDeps {
   publisher: ResultPublisher;
+  /** Which shard sends a DM that several shards owe; default this one alone. */
+  dmClaims?: DmClaims;
 }
 
 const newNonce = () => randomUUID().replace(/-/g, '').slice(0, 25);
@@ -136,6 +139,13 @@ async function sendDm(
   // The subscription as it is now, so the DM links the result posted in its channel.
   const withResult =
     posted.get(sub.channelId) ?? (await store.getSubscription(sub.taskId, sub.channelId)) ?? sub;
+  const log = deps.logger.child({ taskId: task.id, userId });
+  // Claimed before anything is sent (a failed claim throws: retried later, never sent unclaimed).
+  if ((await deps.dmClaims?.claimDm(task.id, userId)) === 'elsewhere') {
+    await recordDm(store, task.id, userId, { state: 'elsewhere', nonce: newNonce(), at: clock.now() });
+    log.info('DM left to the shard that claimed it');
+    return;
+  }
   const recorded = task.delivery?.dms?.[userId];
   const dm: DmDelivery = recorded ?? { state: 'pending', nonce: newNonce(), at: clock.now() };
   if (recorded === undefined) await recordDm(store, task.id, userId, dm);
@@ -147,7 +157,7 @@ async function sendDm(
       userId,
       dmAfterSend({ kind: 'sent', messageId: earlier }, dm, clock.now())!,
     );
-    deps.logger.info({ taskId: task.id, userId }, 'DM found sent by an earlier try; not sending again');
+    log.info('DM found sent by an earlier try; not sending again');
     return;
   }
   let outcome = await publisher.sendDm(userId, locale, withResult, task, step.content, dm.nonce);
@@ -155,7 +165,6 @@ async function sendDm(
   if (fallback) outcome = await publisher.sendDm(userId, locale, withResult, task, fallback, dm.nonce);
   const record = dmAfterSend(outcome, dm, clock.now());
   if (record) await recordDm(store, task.id, userId, record);
-  const log = deps.logger.child({ taskId: task.id, userId });
   if (outcome.kind === 'sent') log.info('DM sent');
   else if (outcome.kind === 'closed') log.info('DM not delivered: the user does not accept DMs');
   else log.warn('DM could not be sent; will retry');

@@ -63,7 +63,7 @@ export function planDelivery(
         }))
     : [];
   const dms = [...dmRecipients(withMessage)]
-    .filter(([userId]) => !isSettled(task.delivery?.dms?.[userId]))
+    .filter(([userId]) => !isDmSettled(task.delivery?.dms?.[userId]))
     .map(([userId, sub]) => ({
       userId,
       subscription: sub,
@@ -108,7 +108,7 @@ export function isDeliveryComplete(
 ): boolean {
   return (
     !channelsOwed(task, subscriptions, work.postsResults) &&
-    work.dms.every(({ userId }) => isSettled(task.delivery?.dms?.[userId]))
+    work.dms.every(({ userId }) => isDmSettled(task.delivery?.dms?.[userId]))
   );
 }
 
@@ -138,7 +138,7 @@ function dmRecipients(subscriptions: readonly SubscriptionRecord[]): Map<string,
   return recipients;
 }
 
-/** A DM sent, or refused because the user's DMs are closed: never sent again. */
-function isSettled(dm: DmDelivery | undefined): boolean {
-  return dm?.state === 'sent' || dm?.state === 'closed';
+/** A DM sent, refused because the user's DMs are closed, or another shard's to send: never sent from here again. */
+export function isDmSettled(dm: DmDelivery | undefined): boolean {
+  return dm?.state === 'sent' || dm?.state === 'closed' || dm?.state === 'elsewhere';
 }

@@ -55,8 +55,11 @@ export interface TaskDelivery {
 }
 
 export interface DmDelivery {
-  /** `closed`: the user's DMs are closed (50007, 50278) — recorded, never retried. */
-  state: 'pending' | 'sent' | 'closed' | 'failed';
+  /**
+   * `closed`: the user's DMs are closed (50007, 50278) — recorded, never retried. `elsewhere`: another
+   * shard claimed this DM and sends it (src/delivery/dm-claims.ts) — nothing is sent from here.
+   */
+  state: 'pending' | 'sent' | 'closed' | 'failed' | 'elsewhere';
   /** Sent with enforce_nonce so a create retried after a crash returns the first DM. */
   nonce: string;
   at: number;

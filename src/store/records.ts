@@ -64,7 +64,7 @@ const storedSnapshotSchema = z.object({
 });
 
 const dmDeliverySchema = z.object({
-  state: z.enum(['pending', 'sent', 'closed', 'failed']),
+  state: z.enum(['pending', 'sent', 'closed', 'failed', 'elsewhere']),
   nonce: nonEmpty,
   at: epochMs,
   messageId: z.string().optional(),

@@ -1,5 +1,6 @@
 import type { VideoSnapshot } from '../domain/video.js';
 import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
+import { isDmSettled } from '../delivery/plan.js';
 import { terminalReason } from './rules.js';
 import type { TrackRequest } from './types.js';
 
@@ -79,12 +80,10 @@ function startTask(situation: TrackSituation, running: TaskRecord | undefined): 
 
 /**
  * A finished task tracked afresh is delivered again where it is now tracked, but whoever already got
- * (or refused) the DM about it is not sent a second one.
+ * (or refused, or gets from another shard) the DM about it is not sent a second one.
  */
 function deliveredDms(task: TaskRecord | undefined): Pick<TaskRecord, 'delivery'> {
-  const dms = Object.entries(task?.delivery?.dms ?? {}).filter(
-    ([, dm]) => dm.state === 'sent' || dm.state === 'closed',
-  );
+  const dms = Object.entries(task?.delivery?.dms ?? {}).filter(([, dm]) => isDmSettled(dm));
   return dms.length === 0 ? {} : { delivery: { dms: Object.fromEntries(dms) } };
 }
 

@@ -73,7 +73,8 @@ async function alreadyTracked(
 
 async function limitRefusal(ctx: TrackerContext, request: TrackRequest): Promise<TrackResult | undefined> {
   const { store, limits } = ctx;
-  const userCount = await store.countActiveForUser(request.requesterId);
+  // Every shard's tasks count: a person's limit is global (docs/scaling.md#what-is-shared-and-what-is-not).
+  const userCount = await (ctx.ledger ?? store).countActiveForUser(request.requesterId);
   if (userCount >= limits.maxTasksPerUser) return { kind: 'user_limit', limit: limits.maxTasksPerUser };
   if (request.guildId !== undefined) {
     const guildCount = await store.countActiveForGuild(request.guildId);

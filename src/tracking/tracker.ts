@@ -20,6 +20,7 @@ import type { Tracker, TrackerOptions } from './types.js';
 export type {
   ChannelEntry,
   CreateOutcome,
+  CrossShardLedger,
   NotifyResult,
   PollQueue,
   ProgressPublisher,

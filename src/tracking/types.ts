@@ -1,4 +1,4 @@
-import type { Delivery } from '../delivery/delivery.js';
+import type { Delivery, DmClaims } from '../delivery/delivery.js';
 import type { VideoSnapshot } from '../domain/video.js';
 import type { Logger } from '../ops/logger.js';
 import type { Clock } from '../scheduling/clock.js';
@@ -46,6 +46,15 @@ export interface PollQueue {
   pollNow(taskId: string): Promise<PollOutcome | undefined>;
 }
 
+/**
+ * What the shards share about people (docs/scaling.md#what-is-shared-and-what-is-not): who sends a DM,
+ * and how many tasks a user tracks on every shard. Implemented in src/cluster, wired by src/app.
+ */
+export interface CrossShardLedger extends DmClaims {
+  /** Active tasks this user started tracking, on every shard; rejects when it cannot tell. */
+  countActiveForUser(userId: string): Promise<number>;
+}
+
 export interface TrackerMetrics {
   pollFinished(outcome: 'changed' | 'unchanged' | 'terminal' | 'error', seconds: number): void;
 }
@@ -72,6 +81,8 @@ export interface TrackerOptions {
   random?: () => number;
   /** Delivers the result of an ended task (results, DMs); without it tasks just show their final state. */
   delivery?: Delivery;
+  /** Counts a user's tasks for MAX_TASKS_PER_USER on every shard; default the store's (one shard). */
+  ledger?: Pick<CrossShardLedger, 'countActiveForUser'>;
   /**
    * When a task restored by resume() is first polled, e.g. just after its relay's next refresh;
    * undefined spreads it over `limits.resumeSpreadMs`.

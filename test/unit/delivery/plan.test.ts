@@ -87,13 +87,16 @@ describe('what is owed for an ended task', () => {
     ]);
   });
 
-  it('a DM sent or refused for good is not sent again; one that failed or is pending is', () => {
-    const sub = subscription({ notifyUserIds: ['u-sent', 'u-closed', 'u-failed', 'u-pending'] });
+  it('a DM sent, refused for good or another shard’s is not sent again; one that failed or is pending is', () => {
+    const sub = subscription({
+      notifyUserIds: ['u-sent', 'u-closed', 'u-elsewhere', 'u-failed', 'u-pending'],
+    });
     const task = endedTask({
       delivery: {
         dms: {
           'u-sent': { state: 'sent', nonce: 'a', at: 1 },
           'u-closed': { state: 'closed', nonce: 'b', at: 1 },
+          'u-elsewhere': { state: 'elsewhere', nonce: 'e', at: 1 },
           'u-failed': { state: 'failed', nonce: 'c', at: 1 },
           'u-pending': { state: 'pending', nonce: 'd', at: 1 },
         },

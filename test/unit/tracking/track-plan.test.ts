@@ -117,7 +117,7 @@ describe('planTrack', () => {
     expect(plan.pollAtOnce).toBe(true);
   });
 
-  it('starts a finished task afresh, without sending again a DM that was sent or refused', () => {
+  it('starts a finished task afresh, without sending again a DM that was sent, refused or another shard’s', () => {
     const finished = earlierTask({
       state: 'ended',
       endReason: 'completed',
@@ -126,6 +126,7 @@ describe('planTrack', () => {
         dms: {
           sent: { state: 'sent', nonce: 'a', at: 1 },
           closed: { state: 'closed', nonce: 'b', at: 1 },
+          elsewhere: { state: 'elsewhere', nonce: 'e', at: 1 },
           failed: { state: 'failed', nonce: 'c', at: 1 },
         },
       },
@@ -138,7 +139,7 @@ describe('planTrack', () => {
       }),
     );
     expect(plan.task).toMatchObject({ state: 'active', trackedAt: NOW, channelIds: [CHANNEL_B] });
-    expect(Object.keys(plan.task.delivery?.dms ?? {}).sort()).toEqual(['closed', 'sent']);
+    expect(Object.keys(plan.task.delivery?.dms ?? {}).sort()).toEqual(['closed', 'elsewhere', 'sent']);
     expect(plan.task.delivery?.finishedAt).toBeUndefined();
     // A finished task's old subscription is not an unfinished create: the message is new.
     expect(plan.subscription.nonce).toBe('freshnonce');
