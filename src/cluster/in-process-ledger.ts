@@ -1,7 +1,7 @@
 import type { Logger } from '../ops/logger.js';
 import { openBackend, type KeyValueBackend } from '../store/backends/index.js';
 import { createKeyedMutex, type TrackingStore } from '../store/index.js';
-import { DM_CLAIM_TTL_MS, dmClaimKey, type ShardLedgers } from './shard-ledgers.js';
+import { DM_CLAIM_TTL_MS, dmClaimKey, layoutNamespaces, type ShardLedgers } from './shard-ledgers.js';
 import { shardNamespace } from './shard-ref.js';
 
 /**
@@ -40,10 +40,12 @@ export async function createInProcessLedgers(options: InProcessLedgerOptions): P
   const stores = new Map<number, TrackingStore>();
   let closing: Promise<void> | undefined;
 
-  async function claim(key: string, owner: string): Promise<'ours' | 'elsewhere'> {
+  async function claim(key: string, owner: string, layout: readonly string[]): Promise<'ours' | 'elsewhere'> {
     return lock.run(key, async () => {
       const held = readClaim(await backend.get(key), now());
-      if (held !== undefined) return held === owner ? 'ours' : 'elsewhere';
+      if (held === owner) return 'ours';
+      // A claim of a shard of another SHARD_COUNT is written over (see layoutNamespaces).
+      if (held !== undefined && layout.includes(held)) return 'elsewhere';
       const record: StoredClaim = { v: 1, owner, expiresAt: now() + ttlMs };
       await backend.set(key, record);
       return 'ours';
@@ -55,8 +57,9 @@ export async function createInProcessLedgers(options: InProcessLedgerOptions): P
       // A shard built again (after a failed start) replaces its earlier store.
       stores.set(shard.id, store);
       const own = shardNamespace(options.namespace, shard);
+      const layout = layoutNamespaces(options.namespace, shard.count);
       return {
-        claimDm: (taskId, userId) => claim(dmClaimKey(taskId, userId), own),
+        claimDm: (taskId, userId) => claim(dmClaimKey(taskId, userId), own, layout),
         async countActiveForUser(userId) {
           const counts = await Promise.all([...stores.values()].map((s) => s.countActiveForUser(userId)));
           return counts.reduce((sum, count) => sum + count, 0);

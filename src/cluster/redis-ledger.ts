@@ -2,7 +2,7 @@ import type { Logger } from '../ops/logger.js';
 import { messageOf, withTimeout } from '../store/backends/index.js';
 import { createPlainRedisClient } from '../store/backends/redis-client.js';
 import { countActiveForUserIn } from '../store/raw-redis-index.js';
-import { DM_CLAIM_TTL_MS, dmClaimKey, type ShardLedgers } from './shard-ledgers.js';
+import { DM_CLAIM_TTL_MS, dmClaimKey, layoutNamespaces, type ShardLedgers } from './shard-ledgers.js';
 import { shardNamespace } from './shard-ref.js';
 
 /**
@@ -11,15 +11,20 @@ import { shardNamespace } from './shard-ref.js';
  * a restart. A user's count adds up every shard's own active index, read straight from Redis.
  */
 
-/** Sets the claim if there is none; 1 when it is (now or already) ARGV[1]'s. Atomic. */
+/**
+ * Sets the claim to ARGV[1] if there is none, or if it is held by a shard of another SHARD_COUNT (not
+ * among ARGV[3..], see layoutNamespaces); 1 when it is (now or already) ARGV[1]'s. Atomic.
+ */
 const CLAIM = `
 local v = redis.call('GET', KEYS[1])
-if v == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
 if v == ARGV[1] then return 1 end
-return 0`;
+if v ~= false then
+  for i = 3, #ARGV do
+    if v == ARGV[i] then return 0 end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
 
 export interface RedisLedgerOptions {
   url: string;
@@ -48,9 +53,7 @@ export function createRedisLedgers(options: RedisLedgerOptions): ShardLedgers {
     return withTimeout(command(), timeoutMs, 'Redis did not answer in time (cross-shard ledger)');
   }
   const getMany = (keys: string[]) => run(() => client.mGet(keys));
-  const namespaces = Array.from({ length: shardCount }, (_, id) =>
-    shardNamespace(namespace, { id, count: shardCount }),
-  );
+  const namespaces = layoutNamespaces(namespace, shardCount);
 
   let closed = false;
   return {
@@ -61,7 +64,7 @@ export function createRedisLedgers(options: RedisLedgerOptions): ShardLedgers {
         async claimDm(taskId, userId) {
           const key = `${namespace}:${dmClaimKey(taskId, userId)}`;
           const answer = await run(() =>
-            client.eval(CLAIM, { keys: [key], arguments: [own, String(ttlMs)] }),
+            client.eval(CLAIM, { keys: [key], arguments: [own, String(ttlMs), ...namespaces] }),
           );
           return answer === 1 ? 'ours' : 'elsewhere';
         },

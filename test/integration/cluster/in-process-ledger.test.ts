@@ -85,6 +85,17 @@ describe('the in-process cross-shard ledger on SQLite', () => {
     expect((await one.store.getTask('video_restart'))?.delivery?.dms?.[ALICE]?.state).toBe('elsewhere');
   });
 
+  it('takes over a claim of a shard of an earlier SHARD_COUNT, never one of this count', async () => {
+    const { start } = await world();
+    const { ledgers, zero, one } = await start();
+    // The single shard the bot ran before SHARD_COUNT became 2 claimed the DM and never sent it.
+    const before = ledgers.forShard({ id: 0, count: 1 }, zero.store);
+    expect(await before.claimDm('video_moved', ALICE)).toBe('ours');
+    const now = ledgers.forShard(shardRef(1), one.store);
+    expect(await now.claimDm('video_moved', ALICE)).toBe('ours');
+    expect(await ledgers.forShard(shardRef(0), zero.store).claimDm('video_moved', ALICE)).toBe('elsewhere');
+  });
+
   it('a claim ends after its lifetime (30 days) and may be made again', async () => {
     const { start } = await world();
     let now = 1_000;

@@ -102,6 +102,24 @@ describe.skipIf(!REDIS_URL)('the cross-shard ledger on Redis', () => {
     expect(await admin.pTTL(key)).toBeGreaterThan(29 * 24 * 60 * 60_000);
   });
 
+  it('takes over a claim of a shard of an earlier SHARD_COUNT (its task moved here), never one of this count', async () => {
+    const { open } = shards();
+    const zero = await open(0, processLedgers());
+    const ledger0 = await connected(processLedgers(), shardRef(0), zero.store);
+    const admin = createClient({ url });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    cleanups.push(() => admin.quit());
+    // Claimed, never sent, by the single shard the bot ran before SHARD_COUNT became 2.
+    const key = `${namespace}:dm-claim:video_moved:${ALICE}`;
+    await admin.set(key, shardNamespace(namespace, { id: 0, count: 1 }));
+    expect(await ledger0.claimDm('video_moved', ALICE)).toBe('ours');
+    expect(await admin.get(key)).toBe(shardNamespace(namespace, shardRef(0)));
+    // A claim by a shard of the current count stays theirs.
+    await admin.set(key, shardNamespace(namespace, shardRef(1)));
+    expect(await ledger0.claimDm('video_moved', ALICE)).toBe('elsewhere');
+  });
+
   it('one task followed from guilds on both shards by someone who asked twice: one DM, both results', async () => {
     const { discord, open } = shards();
     const zero = await open(0, processLedgers());
