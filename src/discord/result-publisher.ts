@@ -16,6 +16,7 @@ import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
 import type { BotChannelPermissions, ChannelPermissionsLookup } from './channel-permissions.js';
 import { classifyDiscordError, describeDiscordError, missingPostPermission } from './errors.js';
 import type { DiscordPort } from './port.js';
+import { createDmChannels } from './dm-channels.js';
 import { pacedWrite } from './pacing/paced-write.js';
 import { findPostedResult, findSentDm } from './posted-lookup.js';
 
@@ -136,25 +137,6 @@ function pacedFinal<T>(
 }
 
 /**
- * The DM channel of each user, opened once per process. The open is a request like any other: it counts
- * in the global budget, in a bucket of its own per user.
- */
-function dmChannels(port: DiscordPort, pacer: EditPacer): (userId: string) => Promise<string> {
-  // The promise is kept, so that DMs to one user at once share one open; a failed open is tried again.
-  const known = new Map<string, Promise<string>>();
-  return (userId) => {
-    let channelId = known.get(userId);
-    if (channelId === undefined) {
-      const key = `dm-open:${userId}`;
-      channelId = pacedFinal(pacer, key, key, () => port.openDm(userId));
-      known.set(userId, channelId);
-      void channelId.catch(() => known.delete(userId));
-    }
-    return channelId;
-  };
-}
-
-/**
  * Looks for what an earlier try already posted, among the bot's recent messages: Discord forgets a
  * nonce after a few minutes (docs/discord-limits.md#idempotent-message-creation).
  */
@@ -214,7 +196,8 @@ export function createResultPublisher(options: {
   channelPermissions?: ChannelPermissionsLookup;
 }): ResultPublisher {
   const { port, pacer, logger } = options;
-  const dmChannelOf = dmChannels(port, pacer);
+  const dmChannels = createDmChannels(port, pacer);
+  const dmChannelOf = (userId: string) => dmChannels.channelOf(userId);
 
   return {
     dmUploadLimit: DM_UPLOAD_LIMIT,
