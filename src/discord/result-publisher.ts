@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import type { RawFile, RESTPostAPIChannelMessageJSONBody } from 'discord.js';
+import type { RESTPostAPIChannelMessageJSONBody } from 'discord.js';
 import type { Logger } from '../ops/logger.js';
 import { messageUrl } from '../render/index.js';
 import { renderResultDm, renderResultMessage } from '../render/result.js';
@@ -17,6 +16,7 @@ import type { BotChannelPermissions, ChannelPermissionsLookup } from './channel-
 import { classifyDiscordError, describeDiscordError, missingPostPermission } from './errors.js';
 import type { DiscordPort } from './port.js';
 import { createDmChannels } from './dm-channels.js';
+import { createUploadSlots } from './upload-slots.js';
 import { pacedWrite } from './pacing/paced-write.js';
 import { findPostedResult, findSentDm } from './posted-lookup.js';
 
@@ -42,15 +42,14 @@ export function videoFileName(taskId: string): string {
   return `${taskId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80)}.mp4`;
 }
 
-async function videoFile(taskId: string, content: ResultContent): Promise<RawFile[]> {
-  if (content.kind !== 'attached') return [];
-  return [
-    {
-      name: videoFileName(taskId),
-      data: await readFile(content.video.path),
-      contentType: content.video.contentType.startsWith('video/') ? content.video.contentType : 'video/mp4',
-    },
-  ];
+/** The result's video as the upload will name it, still on disk; undefined when it is linked. */
+function videoFile(taskId: string, content: ResultContent) {
+  if (content.kind !== 'attached') return undefined;
+  return {
+    name: videoFileName(taskId),
+    path: content.video.path,
+    contentType: content.video.contentType.startsWith('video/') ? content.video.contentType : 'video/mp4',
+  };
 }
 
 /**
@@ -194,8 +193,11 @@ export function createResultPublisher(options: {
   guildPremiumTier: (guildId: string) => number | undefined;
   /** The bot's permissions in a channel, from the gateway's cache. */
   channelPermissions?: ChannelPermissionsLookup;
+  /** Uploads at once (default UPLOADS_AT_ONCE). */
+  uploadsAtOnce?: number;
 }): ResultPublisher {
   const { port, pacer, logger } = options;
+  const uploads = createUploadSlots(options.uploadsAtOnce);
   const dmChannels = createDmChannels(port, pacer);
   const dmChannelOf = (userId: string) => dmChannels.channelOf(userId);
 
@@ -217,9 +219,9 @@ export function createResultPublisher(options: {
     async postResult(sub, task, content, nonce, { reply } = { reply: true }): Promise<PostOutcome> {
       const body = resultMessageBody(sub, task, content, nonce, reply);
       try {
-        const files = await videoFile(task.id, content);
+        const file = videoFile(task.id, content);
         const message = await pacedFinal(pacer, sub.channelId, `result:${sub.channelId}:${task.id}`, () =>
-          port.createMessage(sub.channelId, body, files),
+          uploads.upload(file, (files) => port.createMessage(sub.channelId, body, files)),
         );
         return { kind: 'posted', messageId: message.id };
       } catch (error) {
@@ -233,9 +235,9 @@ export function createResultPublisher(options: {
       const body = resultDmBody(locale, sub, task, content, nonce);
       try {
         const channelId = await dmChannelOf(userId);
-        const files = await videoFile(task.id, content);
+        const file = videoFile(task.id, content);
         const message = await pacedFinal(pacer, channelId, `dm:${channelId}:${nonce}`, () =>
-          port.createMessage(channelId, body, files),
+          uploads.upload(file, (files) => port.createMessage(channelId, body, files)),
         );
         return { kind: 'sent', messageId: message.id };
       } catch (error) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ResultContent } from '../../../src/delivery/delivery.js';
 import { createResultPublisher } from '../../../src/discord/result-publisher.js';
 import { ALICE, CHANNEL_A, GUILD, MiB, PUBLIC_URL, endedTask, subscription } from '../delivery/fixtures.js';
@@ -43,6 +43,48 @@ describe('the result publisher', () => {
       pacer: pacing.pacer,
       logger: pino({ level: 'silent' }),
       guildPremiumTier: (guildId) => tiers.get(guildId),
+    });
+  });
+
+  describe('a burst of results with files', () => {
+    it('holds at most three files in memory, each read when its upload starts', async () => {
+      const gates: (() => void)[] = [];
+      let inFlight = 0;
+      let peak = 0;
+      const { port } = discord;
+      const blocking = createResultPublisher({
+        port: {
+          ...port,
+          async createMessage(channelId, body, files) {
+            inFlight += files?.length ?? 0;
+            peak = Math.max(peak, inFlight);
+            await new Promise<void>((resolve) => gates.push(resolve));
+            inFlight -= files?.length ?? 0;
+            return port.createMessage(channelId, body, files);
+          },
+        },
+        pacer: pacing.pacer,
+        logger: pino({ level: 'silent' }),
+        guildPremiumTier: () => undefined,
+      });
+      const posts = Array.from({ length: 10 }, (_, i) =>
+        blocking.postResult(
+          subscription({ channelId: `30000000000000000${i}` }),
+          endedTask(),
+          attached,
+          `n${i}`,
+        ),
+      );
+      // Every post was handed to the pacer at once; only three uploads (three files read) run.
+      await vi.waitFor(() => expect(gates).toHaveLength(3));
+      expect(peak).toBe(3);
+      while (gates.length > 0 || discord.creates.length < 10) {
+        gates.shift()?.();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect((await Promise.all(posts)).every((outcome) => outcome.kind === 'posted')).toBe(true);
+      expect(peak).toBe(3);
+      expect(discord.creates.every((call) => call.files?.[0]?.data.equals(BYTES))).toBe(true);
     });
   });
 
