@@ -84,7 +84,9 @@ describe('the result publisher', () => {
       }
       expect((await Promise.all(posts)).every((outcome) => outcome.kind === 'posted')).toBe(true);
       expect(peak).toBe(3);
-      expect(discord.creates.every((call) => call.files?.[0]?.data.equals(BYTES))).toBe(true);
+      expect(
+        discord.creates.every((call) => Buffer.from(call.files?.[0]?.data as Buffer).equals(BYTES)),
+      ).toBe(true);
     });
   });
 
