@@ -12,7 +12,7 @@ import type { HealthCheck } from './ops/http-server.js';
 import type { Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createSystemClock, type Clock } from './scheduling/clock.js';
-import { createTrackingStore, type TrackingStore } from './store/index.js';
+import { createTrackingStore, type TrackingStore, type WriteFence } from './store/index.js';
 import type { Tracker } from './tracking/tracker.js';
 import type { VideoApiClient } from './video-api/client.js';
 
@@ -33,6 +33,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Serve /healthz and /metrics on `config.httpPort` (default true); a process running shards serves them once. */
   serveOps?: boolean;
+  /** The shard lease term this app runs for: its Redis store refuses writes once the term is over. */
+  fence?: WriteFence | undefined;
 }
 
 export interface App {
@@ -75,6 +77,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       url: config.storeUrl,
       namespace: shardNamespace(config.storeNamespace, shard),
       logger: logger.child({ component: 'store' }),
+      fence: options.fence,
     }));
   const tracking = assembleTracking({
     config,

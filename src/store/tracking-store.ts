@@ -1,7 +1,7 @@
 import type { Logger } from '../ops/logger.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { createActiveIndex } from './active-index.js';
-import { openBackend } from './backends/index.js';
+import { openBackend, type WriteFence } from './backends/index.js';
 import { indexStorageOver } from './codecs.js';
 import { createIndexSets } from './index-sets.js';
 import { createKeyedMutex } from './keyed-mutex.js';
@@ -30,6 +30,11 @@ export interface CreateStoreOptions {
    * 0 turns it off. Only one process may write a namespace while it is on (one bot, or one shard lease).
    */
   maxCachedRecords?: number;
+  /**
+   * Redis only: the shard lease term this store writes for. Every write is refused (FencedOutError)
+   * once the lease holds another value (docs/scaling.md#leases).
+   */
+  fence?: WriteFence | undefined;
 }
 
 const DEFAULT_NAMESPACE = 'sora-tracker';
@@ -46,6 +51,7 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     namespace,
     logger,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    fence: options.fence,
   });
 
   // One lock per record key (and per task for the active index): writes of one key happen in call
