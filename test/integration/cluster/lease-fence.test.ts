@@ -11,12 +11,7 @@ import {
   type LeaseRedis,
   type ShardLease,
 } from '../../../src/cluster/shard-lease.js';
-import {
-  createTrackingStore,
-  FencedOutError,
-  StoreUnavailableError,
-  type TrackingStore,
-} from '../../../src/store/index.js';
+import { createTrackingStore, FencedOutError, StoreUnavailableError } from '../../../src/store/index.js';
 import { createManualClock, type ManualClock } from '../../../testkit/clock/manual-clock.js';
 import { describeStoreContract } from '../store/contract.js';
 import { collectingLogger, sampleSubscription, sampleTask, waitFor } from '../store/support.js';
@@ -221,6 +216,6 @@ describe.skipIf(!REDIS_URL)('a fenced redis:// store', () => {
       logger: collectingLogger().logger,
       namespace,
       fence,
-    }) as Promise<TrackingStore>;
+    });
   });
 });
