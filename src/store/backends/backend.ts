@@ -43,6 +43,11 @@ export class FencedOutError extends StoreUnavailableError {
   }
 }
 
+/** Whether a store operation failed because the app's lease term is over (logged once by the store). */
+export function isFencedOut(error: unknown): boolean {
+  return error instanceof FencedOutError;
+}
+
 /** Writes land only while the Redis key `key` holds exactly `value`: the shard lease's term. */
 export interface WriteFence {
   key: string;

@@ -5,6 +5,7 @@ import { openSqlite } from './sqlite.js';
 
 export {
   FencedOutError,
+  isFencedOut,
   StoreUnavailableError,
   UnreadableValue,
   messageOf,
