@@ -21,7 +21,10 @@ export interface CreateStoreOptions {
   /** Prefix of every key; default `sora-tracker`. One bot process (or shard) writes a namespace. */
   namespace?: string;
   clock?: Clock;
-  /** Redis: how long to wait for the first connection and for a PING answer. Default 5 s. */
+  /**
+   * How long to wait for Redis to connect first and to answer a PING, and, on close, for operations
+   * in flight. Default 5 s.
+   */
   connectTimeoutMs?: number;
   /** Bound of the in-memory copy of the indexes. Default 50,000 keys. */
   maxCachedIndexKeys?: number;
@@ -46,11 +49,12 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
   }
   const logger = options.logger;
   const clock = options.clock ?? createSystemClock();
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const backend = await openBackend({
     url: options.url,
     namespace,
     logger,
-    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    connectTimeoutMs,
     fence: options.fence,
   });
 
@@ -91,7 +95,9 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     countActiveForGuild: gate.wrap(active.countActiveForGuild),
     ping: gate.wrap(() => backend.ping()),
     async close() {
-      if (await gate.close()) await backend.close();
+      // Operations stuck on a stalled Redis are given up on (closing the backend rejects them): a shard
+      // that lost its lease must stop, and a process must be able to run the shard again.
+      if (await gate.close(connectTimeoutMs)) await backend.close();
     },
   };
 }
