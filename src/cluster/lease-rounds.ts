@@ -50,13 +50,12 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
   const link = createLinkLog(logger, key);
   let holder: string | undefined;
   let loggedHolder: string | undefined;
-  // Every attempt to acquire gets a new term (docs/scaling.md#leases): a value an attempt set that
-  // timed out here is never the one a running app is fenced with.
+  // A new term per attempt (docs/scaling.md#leases); `current` is the term held or last held.
   let term = 0;
   let current: string | undefined;
   const lookUpHolder = async () => {
-    const current = await redis.get(key).catch(() => undefined);
-    holder = current === undefined ? undefined : describeHolder(current);
+    const value = await redis.get(key).catch(() => undefined);
+    holder = value === undefined ? undefined : describeHolder(value);
   };
 
   return {
@@ -72,11 +71,7 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
         const value = termValue(holderId, ++term);
         const answer = await redis.acquire(key, value, ttlMs, holderPrefix(holderId));
         link.ok();
-        if (lease.state !== 'waiting') {
-          // Stopped while the command was in flight: give back what it may have taken.
-          if (answer === 'acquired') await redis.release(key, value).catch(() => undefined);
-          return;
-        }
+        if (lease.state !== 'waiting') return;
         if (answer === 'acquired') {
           // A new wait, should this one end, says again who holds the lease.
           holder = loggedHolder = undefined;
@@ -97,12 +92,11 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
 
     async renew(sentAt) {
       try {
-        const value = current ?? '';
-        const answer = await redis.renew(key, value, ttlMs);
+        const answer = await redis.renew(key, current ?? '', ttlMs);
         link.ok();
         if (lease.state !== 'held') {
           // Stepped down while the command was in flight: our own lease is released again.
-          if (answer !== 'taken') await redis.release(key, value).catch(() => undefined);
+          if (answer !== 'taken') await redis.release(key, current ?? '').catch(() => undefined);
           return;
         }
         if (answer === 'taken') {
