@@ -69,6 +69,7 @@ export type PlannedFault = { atMs: number } & (
   | { kind: 'message-deleted'; taskHint: number }
   | { kind: 'permissions-removed'; channel: number; durationMs: number }
   | { kind: 'store-outage'; durationMs: number }
+  | { kind: 'lease-lost-store-stall'; durationMs: number }
   | { kind: 'attach-files-removed'; channel: number; durationMs: number }
   | { kind: 'discord-outage'; durationMs: number }
   | { kind: 'api-content-not-ready'; taskIndex: number; times: number }
@@ -103,11 +104,13 @@ export const MEMBERS_PER_GUILD = 3;
 export const TIME_COMPRESSION = 25;
 /** Discord down longer than the 10 minutes the bot may wait for a file (docs/reliability.md). */
 export const DISCORD_OUTAGE_SIMULATED_MS = 10.5 * 60_000;
+/** Longer than the campaign's 3-s SHARD_LEASE_MS (campaign.ts). */
+export const LEASE_STALL_MS = 5_000;
 const MiB = 1024 * 1024;
 const KiB = 1024;
 
 /** Fault counts for a 200-task campaign; smaller campaigns get proportionally fewer (at least one). */
-const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage'>, number> = {
+const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage' | 'lease-lost-store-stall'>, number> = {
   'api-5xx': 8,
   'api-429': 4,
   'api-timeout': 4,
@@ -359,6 +362,17 @@ function planFaults(
       atMs: Math.floor(activeEndMs * 0.3),
       kind: 'store-outage',
       durationMs: options.redisOutageMs,
+    });
+    // The store stalls (no answer, nothing closed) longer than the lease: the bot's term ends on its
+    // own clock, and its writes stuck in the stall arrive after it stood down (docs/scaling.md#leases).
+    faults.push({
+      // After the outage is over, so that one never hides the other.
+      atMs: Math.max(
+        Math.floor(activeEndMs * 0.7),
+        Math.floor(activeEndMs * 0.3) + options.redisOutageMs + 5_000,
+      ),
+      kind: 'lease-lost-store-stall',
+      durationMs: LEASE_STALL_MS,
     });
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
