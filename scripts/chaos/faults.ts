@@ -170,15 +170,15 @@ export function createFaultInjector(options: {
 
   let storeOutagesReported = 0;
   let leaseStallsStoodDown = 0;
-  /** Whether /healthz shows the shard in standby (its lease term over) within `withinMs`. */
-  async function standbyShows(withinMs: number): Promise<boolean> {
+  /** Whether /healthz shows the shard in `state` within `withinMs`. */
+  async function shardShows(state: 'running' | 'standby', withinMs: number): Promise<boolean> {
     if (!options.healthUrl) return false;
     const deadline = now() + withinMs;
     while (now() < deadline) {
       const body = await fetch(options.healthUrl)
         .then((response) => response.json() as Promise<{ shards?: { state: string }[] }>)
         .catch(() => undefined);
-      if (body?.shards?.some((shard) => shard.state === 'standby')) return true;
+      if (body?.shards?.some((shard) => shard.state === state)) return true;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return false;
@@ -412,10 +412,11 @@ export function createFaultInjector(options: {
         // Nothing answers and nothing closes: the bot stands down on its own clock, then its stalled
         // writes arrive (refused by the fence) and it takes its lease back.
         const relay = options.relay;
-        if (!relay) return;
+        // It must strike a bot that holds its lease, not one waiting for it.
+        if (!relay || !(await shardShows('running', 15_000))) return;
         relay.pause();
         window(fault.durationMs, () => relay.resume());
-        if (await standbyShows(fault.durationMs)) leaseStallsStoodDown += 1;
+        if (await shardShows('standby', fault.durationMs)) leaseStallsStoodDown += 1;
         break;
       }
     }

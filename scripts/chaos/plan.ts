@@ -394,6 +394,25 @@ function planKills(options: CampaignOptions, random: Random, activeEndMs: number
   return kills;
 }
 
+/**
+ * A store stall must strike a bot that holds its lease: it is moved past any kill that would fall in
+ * it, to when the restarted bot runs again (the dead one's 3-s lease expired, the new one started).
+ */
+function stallsClearOfKills(faults: PlannedFault[], kills: readonly PlannedKill[]): PlannedFault[] {
+  const settledMs = 8_000;
+  for (const fault of faults) {
+    if (fault.kind !== 'lease-lost-store-stall') continue;
+    for (let moved = true; moved;) {
+      const clash = kills.find(
+        (kill) => kill.atMs > fault.atMs - settledMs && kill.atMs < fault.atMs + fault.durationMs + settledMs,
+      );
+      moved = clash !== undefined;
+      if (clash) fault.atMs = clash.atMs + clash.downMs + settledMs;
+    }
+  }
+  return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
 export function buildPlan(options: CampaignOptions): CampaignPlan {
   if (options.tasks < 1 || options.channels < 1 || options.guilds < 1)
     throw new Error('a campaign needs at least one task, channel and guild');
@@ -403,11 +422,12 @@ export function buildPlan(options: CampaignOptions): CampaignPlan {
   const lastTaskEndMs = Math.max(...tasks.map((task) => task.trackAtMs + task.durationMs));
   // Faults and kills fall while tasks are being tracked and polled.
   const activeEndMs = Math.floor(lastTaskEndMs * 0.9);
+  const kills = planKills(options, random, activeEndMs);
   return {
     options,
     tasks,
-    faults: planFaults(options, random, activeEndMs, tasks),
-    kills: planKills(options, random, activeEndMs),
+    faults: stallsClearOfKills(planFaults(options, random, activeEndMs, tasks), kills),
+    kills,
     membersPerGuild: MEMBERS_PER_GUILD,
     lastTaskEndMs,
   };
