@@ -50,7 +50,7 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
   const link = createLinkLog(logger, key);
   let holder: string | undefined;
   let loggedHolder: string | undefined;
-  // A new term per attempt (docs/scaling.md#leases); `current` is the term held or last held.
+  // A new term per attempt (docs/scaling.md#fencing); `current` is the term held or last held.
   let term = 0;
   let current: string | undefined;
   const lookUpHolder = async () => {

@@ -35,7 +35,7 @@ export interface CreateStoreOptions {
   maxCachedRecords?: number;
   /**
    * Redis only: the shard lease term this store writes for. Every write is refused (FencedOutError)
-   * once the lease holds another value (docs/scaling.md#leases).
+   * once the lease holds another value (docs/scaling.md#fencing).
    */
   fence?: WriteFence | undefined;
 }

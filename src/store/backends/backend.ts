@@ -60,7 +60,7 @@ export interface BackendOptions {
   logger: Logger;
   /** How long to wait for Redis at start and for a ping answer. */
   connectTimeoutMs: number;
-  /** Redis only: refuse every write unless the lease still holds this term (docs/scaling.md#leases). */
+  /** Redis only: refuse every write unless the lease still holds this term (docs/scaling.md#fencing). */
   fence?: WriteFence | undefined;
 }
 

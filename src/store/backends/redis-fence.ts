@@ -5,7 +5,7 @@ import { FencedOutError, messageOf, type KeyValueBackend, type WriteFence } from
 import { serialize } from './keyv.js';
 
 /**
- * Fenced writes (docs/scaling.md#leases): each set or delete is one script that first checks the shard
+ * Fenced writes (docs/scaling.md#fencing): each set or delete is one script that first checks the shard
  * lease still holds the term this app was built for, so a write that reaches Redis late (queued in a
  * stalled socket, made while the app stops) cannot overwrite what the lease's next holder wrote.
  * Entries are the bytes Keyv writes (same prefixed key, same JSON), so Keyv reads them back.
