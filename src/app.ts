@@ -13,7 +13,7 @@ import type { HealthCheck } from './ops/http-server.js';
 import type { Logger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createSystemClock, type Clock } from './scheduling/clock.js';
-import { createTrackingStore, type TrackingStore } from './store/index.js';
+import { createTrackingStore, type TrackingStore, type WriteFence } from './store/index.js';
 import type { Tracker } from './tracking/tracker.js';
 import type { VideoApiClient } from './video-api/client.js';
 
@@ -36,6 +36,8 @@ export interface AppOptions {
   serveOps?: boolean;
   /** The process's cross-shard ledger (startShards); default this shard alone (cluster/shard-ledgers.ts). */
   ledgers?: ShardLedgers;
+  /** The shard lease term this app runs for: its Redis store refuses writes once the term is over. */
+  fence?: WriteFence | undefined;
 }
 
 export interface App {
@@ -78,6 +80,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       url: config.storeUrl,
       namespace: shardNamespace(config.storeNamespace, shard),
       logger: logger.child({ component: 'store' }),
+      fence: options.fence,
     }));
   const tracking = assembleTracking({
     config,

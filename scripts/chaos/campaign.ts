@@ -340,6 +340,10 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
     };
     if (result.figures.storeOutages.reportedByHealthz < result.figures.storeOutages.injected)
       result.failures.push('/healthz did not report a store outage as 503 naming the store');
+    if (
+      (result.figures.faultsStruck['lease-lost-store-stall'] ?? 0) < faults.applied['lease-lost-store-stall']
+    )
+      result.failures.push('the bot did not stand down while the store stalled past its lease');
     if (discord.internalErrors().length > 0)
       result.failures.push(`${discord.internalErrors().length} internal error(s) in the local Discord`);
     return { ...result, plan };

@@ -88,6 +88,8 @@ export interface FaultInjector {
 export interface StoreRelay {
   cut(): Promise<void>;
   restore(): Promise<void>;
+  pause(): void;
+  resume(): Promise<void>;
 }
 
 export function createFaultInjector(options: {
@@ -123,6 +125,7 @@ export function createFaultInjector(options: {
       'api-content-not-ready',
       'api-download-failing',
       'api-status-404',
+      'lease-lost-store-stall',
     ].map((kind) => [kind, 0]),
   ) as Record<FaultKind, number>;
   const permissionWindows: PermissionWindow[] = [];
@@ -166,6 +169,20 @@ export function createFaultInjector(options: {
   }
 
   let storeOutagesReported = 0;
+  let leaseStallsStoodDown = 0;
+  /** Whether /healthz shows the shard in `state` within `withinMs`. */
+  async function shardShows(state: 'running' | 'standby', withinMs: number): Promise<boolean> {
+    if (!options.healthUrl) return false;
+    const deadline = now() + withinMs;
+    while (now() < deadline) {
+      const body = await fetch(options.healthUrl)
+        .then((response) => response.json() as Promise<{ shards?: { state: string }[] }>)
+        .catch(() => undefined);
+      if (body?.shards?.some((shard) => shard.state === state)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
+  }
   /** Whether /healthz answers 503 naming the store within `withinMs` (the bot may be restarting). */
   async function storeOutageShows(withinMs: number): Promise<boolean> {
     if (!options.healthUrl) return false;
@@ -391,6 +408,17 @@ export function createFaultInjector(options: {
         if (await storeOutageShows(Math.min(10_000, fault.durationMs))) storeOutagesReported += 1;
         break;
       }
+      case 'lease-lost-store-stall': {
+        // Nothing answers and nothing closes: the bot stands down on its own clock, then its stalled
+        // writes arrive (refused by the fence) and it takes its lease back.
+        const relay = options.relay;
+        // It must strike a bot that holds its lease, not one waiting for it.
+        if (!relay || !(await shardShows('running', 15_000))) return;
+        relay.pause();
+        window(fault.durationMs, () => relay.resume());
+        if (await shardShows('standby', fault.durationMs)) leaseStallsStoodDown += 1;
+        break;
+      }
     }
     applied[fault.kind] += 1;
   }
@@ -413,6 +441,8 @@ export function createFaultInjector(options: {
         );
         counts[kind] = (counts[kind] ?? 0) + (met ? 1 : 0);
       }
+      // A stall struck when the bot stood down during it.
+      if (applied['lease-lost-store-stall'] > 0) counts['lease-lost-store-stall'] = leaseStallsStoodDown;
       return counts;
     },
     get storeOutagesReported() {

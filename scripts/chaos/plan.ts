@@ -69,6 +69,7 @@ export type PlannedFault = { atMs: number } & (
   | { kind: 'message-deleted'; taskHint: number }
   | { kind: 'permissions-removed'; channel: number; durationMs: number }
   | { kind: 'store-outage'; durationMs: number }
+  | { kind: 'lease-lost-store-stall'; durationMs: number }
   | { kind: 'attach-files-removed'; channel: number; durationMs: number }
   | { kind: 'discord-outage'; durationMs: number }
   | { kind: 'api-content-not-ready'; taskIndex: number; times: number }
@@ -103,11 +104,13 @@ export const MEMBERS_PER_GUILD = 3;
 export const TIME_COMPRESSION = 25;
 /** Discord down longer than the 10 minutes the bot may wait for a file (docs/reliability.md). */
 export const DISCORD_OUTAGE_SIMULATED_MS = 10.5 * 60_000;
+/** Longer than the campaign's 3-s SHARD_LEASE_MS (campaign.ts). */
+export const LEASE_STALL_MS = 5_000;
 const MiB = 1024 * 1024;
 const KiB = 1024;
 
 /** Fault counts for a 200-task campaign; smaller campaigns get proportionally fewer (at least one). */
-const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage'>, number> = {
+const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage' | 'lease-lost-store-stall'>, number> = {
   'api-5xx': 8,
   'api-429': 4,
   'api-timeout': 4,
@@ -360,6 +363,17 @@ function planFaults(
       kind: 'store-outage',
       durationMs: options.redisOutageMs,
     });
+    // The store stalls (no answer, nothing closed) longer than the lease: the bot's term ends on its
+    // own clock, and its writes stuck in the stall arrive after it stood down (docs/scaling.md#leases).
+    faults.push({
+      // After the outage is over, so that one never hides the other.
+      atMs: Math.max(
+        Math.floor(activeEndMs * 0.7),
+        Math.floor(activeEndMs * 0.3) + options.redisOutageMs + 5_000,
+      ),
+      kind: 'lease-lost-store-stall',
+      durationMs: LEASE_STALL_MS,
+    });
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
 }
@@ -380,6 +394,25 @@ function planKills(options: CampaignOptions, random: Random, activeEndMs: number
   return kills;
 }
 
+/**
+ * A store stall must strike a bot that holds its lease: it is moved past any kill that would fall in
+ * it, to when the restarted bot runs again (the dead one's 3-s lease expired, the new one started).
+ */
+function stallsClearOfKills(faults: PlannedFault[], kills: readonly PlannedKill[]): PlannedFault[] {
+  const settledMs = 8_000;
+  for (const fault of faults) {
+    if (fault.kind !== 'lease-lost-store-stall') continue;
+    for (let moved = true; moved;) {
+      const clash = kills.find(
+        (kill) => kill.atMs > fault.atMs - settledMs && kill.atMs < fault.atMs + fault.durationMs + settledMs,
+      );
+      moved = clash !== undefined;
+      if (clash) fault.atMs = clash.atMs + clash.downMs + settledMs;
+    }
+  }
+  return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
 export function buildPlan(options: CampaignOptions): CampaignPlan {
   if (options.tasks < 1 || options.channels < 1 || options.guilds < 1)
     throw new Error('a campaign needs at least one task, channel and guild');
@@ -389,11 +422,12 @@ export function buildPlan(options: CampaignOptions): CampaignPlan {
   const lastTaskEndMs = Math.max(...tasks.map((task) => task.trackAtMs + task.durationMs));
   // Faults and kills fall while tasks are being tracked and polled.
   const activeEndMs = Math.floor(lastTaskEndMs * 0.9);
+  const kills = planKills(options, random, activeEndMs);
   return {
     options,
     tasks,
-    faults: planFaults(options, random, activeEndMs, tasks),
-    kills: planKills(options, random, activeEndMs),
+    faults: stallsClearOfKills(planFaults(options, random, activeEndMs, tasks), kills),
+    kills,
     membersPerGuild: MEMBERS_PER_GUILD,
     lastTaskEndMs,
   };

@@ -23,7 +23,10 @@ function faultSummary(faults: Figures['faults'], struck: Figures['faultsStruck']
       `5xx ×${faults['discord-5xx']}, 429 ×${faults['discord-429']}, gateway drops ×${faults['gateway-drop']}, ` +
         `progress messages deleted ×${faults['message-deleted']}, permissions removed ×${faults['permissions-removed']}, ` +
         `Attach Files removed ×${faults['attach-files-removed']}, outage of ${OUTAGE_MINUTES} simulated min ×${faults['discord-outage']}` +
-        (faults['store-outage'] > 0 ? `; store outages ×${faults['store-outage']}` : ''),
+        (faults['store-outage'] > 0 ? `; store outages ×${faults['store-outage']}` : '') +
+        (faults['lease-lost-store-stall'] > 0
+          ? `; store stalled past the lease ${aimed('lease-lost-store-stall')}`
+          : ''),
     ],
   ];
 }

@@ -5,7 +5,13 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Clock } from '../scheduling/clock.js';
 import type { VideoApiClient } from '../video-api/client.js';
-import { createShardLease, leaseKey, type LeaseRedis, type ShardLease } from '../cluster/shard-lease.js';
+import {
+  createShardLease,
+  leaseKey,
+  type LeaseFence,
+  type LeaseRedis,
+  type ShardLease,
+} from '../cluster/shard-lease.js';
 import type { ShardLedgers } from '../cluster/shard-ledgers.js';
 
 /** One shard of this process: its app while it runs here, its lease, and what /healthz says of it. */
@@ -41,7 +47,8 @@ export function createShardRunner(deps: ShardRunnerDeps): ShardRunner {
         ttlMs: config.shardLeaseMs,
         clock,
         logger: deps.logger,
-        onAcquired: () => life.run(),
+        // The app is built for this term only: its writes are refused once the term is over.
+        onAcquired: (fence) => life.run(fence),
         // Someone else may run the shard now (or soon): stop polling and delivering at once.
         onLost: (reason) => life.standBy(reason === 'taken' ? 'lease taken' : 'lease not renewed'),
       })
@@ -75,7 +82,7 @@ interface ShardLifecycle {
   readonly phase: 'standby' | 'starting';
   readonly stopping: boolean;
   /** Builds and starts the app (unless it runs already, or the shard is shutting down). */
-  run(): void;
+  run(fence?: LeaseFence): void;
   /** Stops the app quickly and waits for the lease again. */
   standBy(why: string): void;
   /** Stops the app within `graceMs`, for good. */
@@ -95,7 +102,7 @@ function createShardLifecycle(deps: ShardRunnerDeps, initial: ShardLifecycle['ph
   };
   metrics.setShardRunning(id, false);
 
-  async function runApp(): Promise<void> {
+  async function runApp(fence: LeaseFence | undefined): Promise<void> {
     if (stopping || app) return;
     phase = 'starting';
     let starting: App | undefined;
@@ -110,6 +117,7 @@ function createShardLifecycle(deps: ShardRunnerDeps, initial: ShardLifecycle['ph
         metrics,
         serveOps: false,
         ledgers: deps.ledgers,
+        fence,
       });
       app = starting;
       await starting.start();
@@ -144,7 +152,7 @@ function createShardLifecycle(deps: ShardRunnerDeps, initial: ShardLifecycle['ph
     get stopping() {
       return stopping;
     },
-    run: () => void enqueue(runApp),
+    run: (fence) => void enqueue(() => runApp(fence)),
     standBy(why) {
       phase = 'standby';
       void enqueue(() => stopApp(1_000, why));

@@ -1,6 +1,6 @@
 import type { Logger } from '../ops/logger.js';
 import { messageOf } from '../store/backends/index.js';
-import { describeHolder } from './holder-id.js';
+import { describeHolder, holderPrefix, termValue } from './holder-id.js';
 import type { LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
 
 /** What a lease's rounds ask Redis with. */
@@ -18,8 +18,8 @@ export interface LeaseProtocol {
 /** The lease a round runs for: the state its answer is read against, and the changes it makes. */
 export interface LeaseTransitions {
   readonly state: LeaseState;
-  /** Took the lease with the command sent at `sentAt`. */
-  acquired(sentAt: number): void;
+  /** Took the lease with the command sent at `sentAt`, for the term whose lease value is `value`. */
+  acquired(sentAt: number, value: string): void;
   /** Still holds it, now counted from `sentAt`. */
   renewed(sentAt: number): void;
   lose(reason: LeaseLoss): void;
@@ -50,9 +50,12 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
   const link = createLinkLog(logger, key);
   let holder: string | undefined;
   let loggedHolder: string | undefined;
+  // A new term per attempt (docs/scaling.md#fencing); `current` is the term held or last held.
+  let term = 0;
+  let current: string | undefined;
   const lookUpHolder = async () => {
-    const current = await redis.get(key).catch(() => undefined);
-    holder = current === undefined ? undefined : describeHolder(current);
+    const value = await redis.get(key).catch(() => undefined);
+    holder = value === undefined ? undefined : describeHolder(value);
   };
 
   return {
@@ -65,13 +68,15 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
 
     async acquire(sentAt) {
       try {
-        const answer = await redis.acquire(key, holderId, ttlMs);
+        const value = termValue(holderId, ++term);
+        const answer = await redis.acquire(key, value, ttlMs, holderPrefix(holderId));
         link.ok();
         if (lease.state !== 'waiting') return;
         if (answer === 'acquired') {
           // A new wait, should this one end, says again who holds the lease.
           holder = loggedHolder = undefined;
-          lease.acquired(sentAt);
+          current = value;
+          lease.acquired(sentAt, value);
           return;
         }
         await lookUpHolder();
@@ -87,11 +92,11 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
 
     async renew(sentAt) {
       try {
-        const answer = await redis.renew(key, holderId, ttlMs);
+        const answer = await redis.renew(key, current ?? '', ttlMs);
         link.ok();
         if (lease.state !== 'held') {
           // Stepped down while the command was in flight: our own lease is released again.
-          if (answer !== 'taken') await redis.release(key, holderId).catch(() => undefined);
+          if (answer !== 'taken') await redis.release(key, current ?? '').catch(() => undefined);
           return;
         }
         if (answer === 'taken') {
@@ -112,7 +117,8 @@ export function createLeaseRounds(protocol: LeaseProtocol, lease: LeaseTransitio
 
     async release() {
       try {
-        if (await redis.release(key, holderId)) logger.info({ lease: key }, 'shard lease released');
+        if (current !== undefined && (await redis.release(key, current)))
+          logger.info({ lease: key }, 'shard lease released');
       } catch (error) {
         logger.warn({ lease: key, err: messageOf(error) }, 'could not release the shard lease; it expires');
       }

@@ -3,7 +3,7 @@ import type { Clock } from '../scheduling/clock.js';
 import { newHolderId } from './holder-id.js';
 import { createLeaseRounds, type LeaseTransitions } from './lease-rounds.js';
 import { createHolderTerm, createTicker } from './lease-timers.js';
-import type { LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
+import type { LeaseFence, LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
 
 export { describeHolder, newHolderId } from './holder-id.js';
 
@@ -19,7 +19,7 @@ export { describeHolder, newHolderId } from './holder-id.js';
  * someone else may already have taken.
  */
 
-export type { LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
+export type { LeaseFence, LeaseLoss, LeaseRedis, LeaseState } from './lease-types.js';
 
 export interface ShardLease {
   readonly state: LeaseState;
@@ -44,8 +44,11 @@ export interface ShardLeaseOptions {
   logger: Logger;
   /** Identifies this holder; default a random token with this host and pid. */
   holderId?: string;
-  /** Called once each time the lease is acquired. */
-  onAcquired(): void;
+  /**
+   * Called once each time the lease is acquired, with the term's fence: the app started for this term
+   * writes only while the lease holds exactly this value.
+   */
+  onAcquired(fence: LeaseFence): void;
   /** Called once each time a held lease is lost: someone else holds it, or it would have expired. */
   onLost(reason: LeaseLoss): void;
 }
@@ -90,12 +93,12 @@ export function createShardLease(options: ShardLeaseOptions): ShardLease {
     get state() {
       return state;
     },
-    acquired(sentAt) {
+    acquired(sentAt, value) {
       state = 'held';
       term.countFrom(sentAt);
       logger.info({ lease: options.key }, 'shard lease acquired');
       ticker.schedule(renewMs);
-      options.onAcquired();
+      options.onAcquired({ key: options.key, value });
     },
     renewed(sentAt) {
       term.countFrom(sentAt);

@@ -1,4 +1,5 @@
 import type { Logger } from '../ops/logger.js';
+import { isFencedOut } from '../store/backends/backend.js';
 import type { Clock } from './clock.js';
 import type { DueQueue, TrackedTask } from './due-queue.js';
 import {
@@ -140,7 +141,9 @@ function settleFailure(deps: PollRunnerDeps, task: TrackedTask, error: unknown, 
   };
   // "Not found" is expected for a while just after a task is created (src/tracking/not-found.ts).
   const expected = facts?.kind === 'transient' || facts?.kind === 'not_found';
-  if (expected) logger.warn(context, 'poll failed; retrying with backoff');
+  // A stale app (its lease term over) is being stopped: the store said so once already.
+  if (isFencedOut(error)) logger.debug(context, 'poll not recorded: the shard lease term is over');
+  else if (expected) logger.warn(context, 'poll failed; retrying with backoff');
   else logger.error({ ...context, kind: facts?.kind }, 'poll failed unexpectedly; retrying with backoff');
   queue.reinsert(task, now + delay);
 }

@@ -1,6 +1,12 @@
 export { createTrackingStore } from './tracking-store.js';
 export type { ActiveOwners, CreateStoreOptions, TrackingStore } from './tracking-store.js';
-export { StoreUnavailableError, type BackendKind } from './backend.js';
+export {
+  FencedOutError,
+  isFencedOut,
+  StoreUnavailableError,
+  type BackendKind,
+  type WriteFence,
+} from './backend.js';
 export { InvalidRecordError } from './record-io.js';
 export { createKeyedMutex, type KeyedMutex } from './keyed-mutex.js';
 export {

@@ -5,8 +5,11 @@
 export interface OperationGate {
   /** `work`, refused once the gate is closed and tracked while it runs. */
   wrap<A extends unknown[], R>(work: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
-  /** Refuses new operations and resolves once those in flight have settled; true the first time only. */
-  close(): Promise<boolean>;
+  /**
+   * Refuses new operations and resolves once those in flight have settled, or after `waitMs` when
+   * given (a stalled backend never answers them); true the first time only.
+   */
+  close(waitMs?: number): Promise<boolean>;
 }
 
 export function createOperationGate(closedMessage: string): OperationGate {
@@ -25,10 +28,19 @@ export function createOperationGate(closedMessage: string): OperationGate {
         return running;
       };
     },
-    async close() {
+    async close(waitMs) {
       if (closed) return false;
       closed = true;
-      await Promise.allSettled([...inFlight]);
+      const settled = Promise.allSettled([...inFlight]);
+      if (waitMs === undefined) {
+        await settled;
+        return true;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+      });
+      await Promise.race([settled, waited]).finally(() => clearTimeout(timer));
       return true;
     },
   };

@@ -1,7 +1,7 @@
 import type { Logger } from '../ops/logger.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { createActiveIndex } from './active-index.js';
-import { openBackend } from './backends/index.js';
+import { openBackend, type WriteFence } from './backends/index.js';
 import { indexStorageOver } from './codecs.js';
 import { createIndexSets } from './index-sets.js';
 import { createKeyedMutex } from './keyed-mutex.js';
@@ -21,7 +21,10 @@ export interface CreateStoreOptions {
   /** Prefix of every key; default `sora-tracker`. One bot process (or shard) writes a namespace. */
   namespace?: string;
   clock?: Clock;
-  /** Redis: how long to wait for the first connection and for a PING answer. Default 5 s. */
+  /**
+   * How long to wait for Redis to connect first and to answer a PING, and, on close, for operations
+   * in flight. Default 5 s.
+   */
   connectTimeoutMs?: number;
   /** Bound of the in-memory copy of the indexes. Default 50,000 keys. */
   maxCachedIndexKeys?: number;
@@ -30,6 +33,11 @@ export interface CreateStoreOptions {
    * 0 turns it off. Only one process may write a namespace while it is on (one bot, or one shard lease).
    */
   maxCachedRecords?: number;
+  /**
+   * Redis only: the shard lease term this store writes for. Every write is refused (FencedOutError)
+   * once the lease holds another value (docs/scaling.md#fencing).
+   */
+  fence?: WriteFence | undefined;
 }
 
 const DEFAULT_NAMESPACE = 'sora-tracker';
@@ -41,11 +49,13 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
   }
   const logger = options.logger;
   const clock = options.clock ?? createSystemClock();
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   const backend = await openBackend({
     url: options.url,
     namespace,
     logger,
-    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    connectTimeoutMs,
+    fence: options.fence,
   });
 
   // One lock per record key (and per task for the active index): writes of one key happen in call
@@ -85,7 +95,9 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     countActiveForGuild: gate.wrap(active.countActiveForGuild),
     ping: gate.wrap(() => backend.ping()),
     async close() {
-      if (await gate.close()) await backend.close();
+      // Operations stuck on a stalled Redis are given up on (closing the backend rejects them): a shard
+      // that lost its lease must stop, and a process must be able to run the shard again.
+      if (await gate.close(connectTimeoutMs)) await backend.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../scheduling/clock.js';
-import type { EndReason, TaskRecord } from '../store/index.js';
+import { isFencedOut, type EndReason, type TaskRecord } from '../store/index.js';
 import { heldKey } from '../store/keyed-mutex.js';
 import type { TrackerContext } from './context.js';
 import { fanOut } from './fan-out.js';
@@ -88,7 +88,9 @@ async function deliverResult(ctx: TrackerContext, endedTask: TaskRecord): Promis
     try {
       await ctx.delivery.deliver(ended);
     } catch (error) {
-      ctx.logger.error({ err: error, taskId: ended.id }, 'delivery failed; will retry');
+      // A stale app's refused write was logged once by the store; the app is being stopped.
+      const level = isFencedOut(error) ? 'debug' : 'error';
+      ctx.logger[level]({ err: error, taskId: ended.id }, 'delivery failed; will retry');
     }
   }
   return (await ctx.store.getTask(ended.id)) ?? ended;
@@ -105,7 +107,9 @@ function finishWhenShown(ctx: TrackerContext, taskId: string, showing: Promise<b
         else ctx.queue?.schedule(taskId, { dueAt: ctx.clock.now() + ctx.limits.resumeSpreadMs });
       }),
     )
-    .catch((error: unknown) => ctx.logger.error({ err: error, taskId }, 'could not finish the task'));
+    .catch((error: unknown) => {
+      ctx.logger[isFencedOut(error) ? 'debug' : 'error']({ err: error, taskId }, 'could not finish the task');
+    });
   ctx.background.add(done);
 }
 

@@ -1,5 +1,5 @@
 import type { HeldKey } from '../store/keyed-mutex.js';
-import type { SubscriptionRecord, TaskRecord } from '../store/index.js';
+import { isFencedOut, type SubscriptionRecord, type TaskRecord } from '../store/index.js';
 import type { TrackerContext } from './context.js';
 import { withRenderedHash } from './subscription-changes.js';
 import { activeSubscriptions, dropSubscriptionLocked } from './subscriptions.js';
@@ -32,7 +32,8 @@ export async function fanOut(
       // A final write is awaited under the task's lock (by a poll or a resume), up to a grace; a
       // progress tick finishes after the poll has let go of it.
       const write = publishTo(ctx, sub, task, { final, taskLock }).catch((error: unknown) => {
-        ctx.logger.error({ err: error, taskId: sub.taskId, channelId: sub.channelId }, 'publishing failed');
+        const level = isFencedOut(error) ? 'debug' : 'error';
+        ctx.logger[level]({ err: error, taskId: sub.taskId, channelId: sub.channelId }, 'publishing failed');
         return false;
       });
       ctx.background.add(write);

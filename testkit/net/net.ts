@@ -23,28 +23,70 @@ export interface TcpRelay {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /**
+   * Stops forwarding bytes, both ways, without closing anything: a stalled network. Bytes sent
+   * meanwhile are held, and a side that hangs up meanwhile is hung up on the other only after them.
+   */
+  pause(): void;
+  /**
+   * Forwards what was held, in order, and forwards again. Resolves once the server has closed each
+   * connection whose client hung up during the pause, so it has read every byte that client sent.
+   */
+  resume(): Promise<void>;
+  /** The bytes held on their way to the server (while paused). */
+  held(): Buffer;
   close(): Promise<void>;
+}
+
+/** One client connection and its upstream, with what a pause holds back on each way. */
+interface Link {
+  client: Socket;
+  upstream: Socket;
+  toServer: Buffer[];
+  toClient: Buffer[];
+  /** A side that closed while paused: the other is ended once the held bytes are through. */
+  clientGone: boolean;
+  upstreamGone: boolean;
 }
 
 export async function startTcpRelay(target: { host: string; port: number }): Promise<TcpRelay> {
   const port = await freePort();
-  const sockets = new Set<Socket>();
+  const links = new Set<Link>();
   let server: Server | undefined;
+  let paused = false;
+
+  function relay(client: Socket): void {
+    const upstream = connect(target.port, target.host);
+    const link: Link = {
+      client,
+      upstream,
+      toServer: [],
+      toClient: [],
+      clientGone: false,
+      upstreamGone: false,
+    };
+    links.add(link);
+    const wire = (from: Socket, to: Socket, held: Buffer[], gone: 'clientGone' | 'upstreamGone') => {
+      from.on('error', () => undefined);
+      from.on('data', (chunk: Buffer) => {
+        if (paused) held.push(chunk);
+        else to.write(chunk);
+      });
+      from.on('close', () => {
+        if (paused) {
+          link[gone] = true;
+          return;
+        }
+        links.delete(link);
+        to.destroy();
+      });
+    };
+    wire(client, upstream, link.toServer, 'clientGone');
+    wire(upstream, client, link.toClient, 'upstreamGone');
+  }
 
   async function listen(): Promise<void> {
-    const next = createServer((client) => {
-      const upstream = connect(target.port, target.host);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          sockets.delete(socket);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
+    const next = createServer(relay);
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
       next.listen(port, '127.0.0.1', resolve);
@@ -55,8 +97,29 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
   async function cut(): Promise<void> {
     const current = server;
     server = undefined;
-    for (const socket of sockets) socket.destroy();
+    for (const link of links) {
+      link.client.destroy();
+      link.upstream.destroy();
+    }
+    links.clear();
     if (current) await new Promise<void>((resolve) => current.close(() => resolve()));
+  }
+
+  /** Sends what was held on one link; resolves once its server side has closed, if its client left. */
+  function flush(link: Link): Promise<void> {
+    const { client, upstream } = link;
+    for (const chunk of link.toServer.splice(0)) if (!upstream.destroyed) upstream.write(chunk);
+    for (const chunk of link.toClient.splice(0)) if (!client.destroyed) client.write(chunk);
+    if (link.upstreamGone) {
+      links.delete(link);
+      client.end();
+    }
+    if (!link.clientGone || link.upstreamGone) return Promise.resolve();
+    links.delete(link);
+    return new Promise<void>((resolve) => {
+      upstream.once('close', () => resolve());
+      upstream.end();
+    });
   }
 
   await listen();
@@ -66,6 +129,14 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
     async restore() {
       if (!server) await listen();
     },
+    pause() {
+      paused = true;
+    },
+    async resume() {
+      paused = false;
+      await Promise.all([...links].map(flush));
+    },
+    held: () => Buffer.concat([...links].flatMap((link) => link.toServer)),
     close: cut,
   };
 }

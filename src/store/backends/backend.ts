@@ -28,7 +28,30 @@ export class UnreadableValue {
 
 /** Raised when the backend cannot be reached; its message is safe to show on /healthz. */
 export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
+  override readonly name: string = 'StoreUnavailableError';
+}
+
+/**
+ * A write refused by the lease fence: the shard's lease now holds another term, so this app is stale
+ * and another may already run the shard. Callers treat it as any store failure (retry later); the app
+ * is being stopped anyway.
+ */
+export class FencedOutError extends StoreUnavailableError {
+  override readonly name: string = 'FencedOutError';
+  constructor() {
+    super('this process no longer holds the shard lease; write refused');
+  }
+}
+
+/** Whether a store operation failed because the app's lease term is over (logged once by the store). */
+export function isFencedOut(error: unknown): boolean {
+  return error instanceof FencedOutError;
+}
+
+/** Writes land only while the Redis key `key` holds exactly `value`: the shard lease's term. */
+export interface WriteFence {
+  key: string;
+  value: string;
 }
 
 export interface BackendOptions {
@@ -37,6 +60,8 @@ export interface BackendOptions {
   logger: Logger;
   /** How long to wait for Redis at start and for a ping answer. */
   connectTimeoutMs: number;
+  /** Redis only: refuse every write unless the lease still holds this term (docs/scaling.md#fencing). */
+  fence?: WriteFence | undefined;
 }
 
 /** Rejects with `message` when `promise` has not settled within `ms`. */

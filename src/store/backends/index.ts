@@ -4,6 +4,8 @@ import { openRedis } from './redis.js';
 import { openSqlite } from './sqlite.js';
 
 export {
+  FencedOutError,
+  isFencedOut,
   StoreUnavailableError,
   UnreadableValue,
   messageOf,
@@ -11,6 +13,7 @@ export {
   type BackendKind,
   type BackendOptions,
   type KeyValueBackend,
+  type WriteFence,
 } from './backend.js';
 
 /** Opens the backend the store URL names. */

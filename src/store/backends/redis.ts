@@ -9,6 +9,7 @@ import {
 } from './backend.js';
 import { createKeyv, wrapKeyv } from './keyv.js';
 import { createPlainRedisClient } from './redis-client.js';
+import { createFencedWrites } from './redis-fence.js';
 
 /**
  * `redis://` or `rediss://`: opens even while Redis is down (operations reject until it is back) and
@@ -35,9 +36,18 @@ export async function openRedis(options: BackendOptions): Promise<KeyValueBacken
   const adapter = new KeyvRedis(client, { keyPrefixSeparator: ':', throwErrors: true });
   // Keyv hands its namespace to KeyvRedis, which prefixes keys itself: Keyv must not add a second.
   const keyv = createKeyv(adapter, options, false);
+  const fenced = options.fence
+    ? createFencedWrites({
+        client,
+        fence: options.fence,
+        prefixed: (key) => adapter.createKeyPrefix(key, adapter.namespace),
+        logger,
+      })
+    : {};
 
   let closed = false;
   return wrapKeyv('redis', keyv, {
+    ...fenced,
     async ping() {
       if (!client.isReady) {
         const why = connection.lastError ? `: ${connection.lastError}` : '';
