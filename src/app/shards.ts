@@ -7,6 +7,7 @@ import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { createLeaseRedis } from '../cluster/redis-lease.js';
 import type { LeaseRedis } from '../cluster/lease-types.js';
 import { createShardRunner } from './shard-runner.js';
+import { checkShardLayout, ensureShardLayout } from '../cluster/reshard.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import { videoApiFromConfig } from './video-api.js';
 
@@ -45,7 +46,7 @@ export function usesLeases(storeUrl: string): boolean {
 export async function startShards(options: StartShardsOptions): Promise<ShardedBot> {
   const { config, logger } = options;
   const clock = options.clock ?? createSystemClock();
-  const build = options.createShardApp ?? createApp;
+  const buildApp = options.createShardApp ?? createApp;
   const metrics: Metrics = createMetrics();
   const videoApi: VideoApiClient = videoApiFromConfig(config, clock, logger);
   const leaseRedis: LeaseRedis | undefined = usesLeases(config.storeUrl)
@@ -60,6 +61,31 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
     },
     'starting shards',
   );
+
+  // The tracked tasks follow a SHARD_COUNT change before any shard runs (docs/scaling.md).
+  const layout = {
+    url: config.storeUrl,
+    namespace: config.storeNamespace,
+    shardCount: config.shardCount,
+    logger,
+  };
+  try {
+    await ensureShardLayout({
+      ...layout,
+      clock,
+      leases: leaseRedis && { redis: leaseRedis, ttlMs: config.shardLeaseMs },
+    });
+  } catch (error) {
+    await Promise.all([videoApi.close(), leaseRedis?.close()]);
+    throw error;
+  }
+  // A shard whose lease came free because another process moved its tasks away must not start.
+  const build: typeof buildApp = leaseRedis
+    ? async (appOptions) => {
+        await checkShardLayout(layout);
+        return buildApp(appOptions);
+      }
+    : buildApp;
 
   const runners = config.shardIds.map((id) =>
     createShardRunner({
