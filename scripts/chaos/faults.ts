@@ -99,6 +99,8 @@ export function createFaultInjector(options: {
   /** A header value a relay echoes in its error bodies; it must never reach a user. */
   upstreamSecret: string;
   relay?: StoreRelay | undefined;
+  /** Stops the bot and starts it again with this SHARD_COUNT (the supervisor owns the process). */
+  changeShardCount?: ((shardCount: number) => Promise<void>) | undefined;
   /** The bot's /healthz, checked during a store outage. */
   healthUrl?: string | undefined;
   now: () => number;
@@ -123,6 +125,7 @@ export function createFaultInjector(options: {
       'api-content-not-ready',
       'api-download-failing',
       'api-status-404',
+      'shard-count-change',
     ].map((kind) => [kind, 0]),
   ) as Record<FaultKind, number>;
   const permissionWindows: PermissionWindow[] = [];
@@ -381,6 +384,11 @@ export function createFaultInjector(options: {
           discord.world.setBotPermissions(channel, null);
           record.to = now();
         });
+        break;
+      }
+      case 'shard-count-change': {
+        if (!options.changeShardCount) return;
+        await options.changeShardCount(fault.shardCount);
         break;
       }
       case 'store-outage': {

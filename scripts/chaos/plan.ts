@@ -74,6 +74,8 @@ export type PlannedFault = { atMs: number } & (
   | { kind: 'api-content-not-ready'; taskIndex: number; times: number }
   | { kind: 'api-download-failing'; taskIndex: number; mode: 'status' | 'truncate'; times: number }
   | { kind: 'api-status-404'; taskIndex: number; times: number }
+  /** The bot stopped with SIGTERM and started again with another SHARD_COUNT (its tasks move). */
+  | { kind: 'shard-count-change'; shardCount: number }
 );
 
 export type FaultKind = PlannedFault['kind'];
@@ -107,7 +109,7 @@ const MiB = 1024 * 1024;
 const KiB = 1024;
 
 /** Fault counts for a 200-task campaign; smaller campaigns get proportionally fewer (at least one). */
-const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage'>, number> = {
+const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage' | 'shard-count-change'>, number> = {
   'api-5xx': 8,
   'api-429': 4,
   'api-timeout': 4,
@@ -354,6 +356,8 @@ function planFaults(
     durationMs: Math.ceil(DISCORD_OUTAGE_SIMULATED_MS / TIME_COMPRESSION),
   });
   faults.push(...planTaskFaults(count, tasks, random));
+  // Once, half-way, drawing nothing from `random`: the rest of a seed's plan stays as it was.
+  faults.push({ atMs: Math.floor(activeEndMs * 0.5), kind: 'shard-count-change', shardCount: 2 });
   if (options.redisOutageMs !== undefined) {
     faults.push({
       atMs: Math.floor(activeEndMs * 0.3),

@@ -25,6 +25,7 @@ function faultSummary(faults: Figures['faults'], struck: Figures['faultsStruck']
         `Attach Files removed ×${faults['attach-files-removed']}, outage of ${OUTAGE_MINUTES} simulated min ×${faults['discord-outage']}` +
         (faults['store-outage'] > 0 ? `; store outages ×${faults['store-outage']}` : ''),
     ],
+    ['Bot restarted with another SHARD_COUNT (tasks moved)', aimed('shard-count-change')],
   ];
 }
 
