@@ -62,30 +62,13 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
     'starting shards',
   );
 
-  // The tracked tasks follow a SHARD_COUNT change before any shard runs (docs/scaling.md).
-  const layout = {
-    url: config.storeUrl,
-    namespace: config.storeNamespace,
-    shardCount: config.shardCount,
-    logger,
-  };
+  let build: typeof buildApp;
   try {
-    await ensureShardLayout({
-      ...layout,
-      clock,
-      leases: leaseRedis && { redis: leaseRedis, ttlMs: config.shardLeaseMs },
-    });
+    build = await followShardLayout(config, logger, clock, leaseRedis, buildApp);
   } catch (error) {
     await Promise.all([videoApi.close(), leaseRedis?.close()]);
     throw error;
   }
-  // A shard whose lease came free because another process moved its tasks away must not start.
-  const build: typeof buildApp = leaseRedis
-    ? async (appOptions) => {
-        await checkShardLayout(layout);
-        return buildApp(appOptions);
-      }
-    : buildApp;
 
   const runners = config.shardIds.map((id) =>
     createShardRunner({
@@ -127,5 +110,31 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
       await leaseRedis?.close();
       logger.info('stopped');
     },
+  };
+}
+
+/**
+ * The tracked tasks follow a SHARD_COUNT change before any shard runs (docs/scaling.md); with leases,
+ * a shard whose lease came free because another process moved its tasks away must not start.
+ */
+async function followShardLayout(
+  config: BotConfig,
+  logger: Logger,
+  clock: Clock,
+  leaseRedis: LeaseRedis | undefined,
+  buildApp: (options: AppOptions) => Promise<App>,
+): Promise<(options: AppOptions) => Promise<App>> {
+  const layout = {
+    url: config.storeUrl,
+    namespace: config.storeNamespace,
+    shardCount: config.shardCount,
+    logger,
+  };
+  const leases = leaseRedis && { redis: leaseRedis, ttlMs: config.shardLeaseMs };
+  await ensureShardLayout({ ...layout, clock, leases });
+  if (!leaseRedis) return buildApp;
+  return async (appOptions) => {
+    await checkShardLayout(layout);
+    return buildApp(appOptions);
   };
 }
