@@ -356,8 +356,7 @@ function planFaults(
     durationMs: Math.ceil(DISCORD_OUTAGE_SIMULATED_MS / TIME_COMPRESSION),
   });
   faults.push(...planTaskFaults(count, tasks, random));
-  // Once, half-way, drawing nothing from `random`: the rest of a seed's plan stays as it was.
-  faults.push({ atMs: Math.floor(activeEndMs * 0.5), kind: 'shard-count-change', shardCount: 2 });
+  faults.push(shardCountChange(activeEndMs, faults));
   if (options.redisOutageMs !== undefined) {
     faults.push({
       atMs: Math.floor(activeEndMs * 0.3),
@@ -366,6 +365,22 @@ function planFaults(
     });
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
+/**
+ * Once, half-way, drawing nothing from `random` (the rest of a seed's plan stays as it was), and not
+ * during the Discord outage: a SIGTERM there waits out the whole shutdown grace for Discord.
+ */
+function shardCountChange(activeEndMs: number, faults: readonly PlannedFault[]): PlannedFault {
+  const outage = faults.find((fault) => fault.kind === 'discord-outage');
+  let atMs = Math.floor(activeEndMs * 0.5);
+  if (
+    outage?.kind === 'discord-outage' &&
+    atMs >= outage.atMs - 2_000 &&
+    atMs <= outage.atMs + outage.durationMs
+  )
+    atMs = outage.atMs + outage.durationMs + 2_000;
+  return { atMs, kind: 'shard-count-change', shardCount: 2 };
 }
 
 /** Kill moments spread over the active part of the run, one per slot, at least `minGapMs` apart. */
