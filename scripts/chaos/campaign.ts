@@ -111,6 +111,19 @@ async function claimRedisDatabase(url: string): Promise<{ db: number; release: (
 
 const MOVED_TASKS_LINE = 'moved the tracked tasks to the new SHARD_COUNT';
 
+/** Resolves once the bot's ops server answers (it starts there once its shards are set up), or after 30 s. */
+async function opsAnswers(opsPort: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const answered = await fetch(`http://127.0.0.1:${opsPort}/healthz`).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+    await sleep(100);
+  }
+}
+
 async function tasksTracked(opsPort: number): Promise<number | undefined> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
@@ -225,7 +238,11 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
     const oneAtATime = (change: () => Promise<void>) => (lifecycle = lifecycle.then(change, change));
     const faults = createFaultInjector({
       changeShardCount: (shardCount) =>
-        oneAtATime(() => bot.restartWith({ SHARD_COUNT: String(shardCount) })),
+        oneAtATime(async () => {
+          // An operator's restart: of a process that is up (a SIGTERM before it has started kills it).
+          await opsAnswers(opsPort);
+          await bot.restartWith({ SHARD_COUNT: String(shardCount) });
+        }),
       discord,
       api,
       world,
