@@ -25,6 +25,8 @@ export interface BotSupervisor {
   kill(): Promise<void>;
   /** SIGTERM, as a process manager stops it; resolves with the exit code (0 when it shut down cleanly). */
   stop(): Promise<number | string | undefined>;
+  /** SIGTERM, then a new process with `env` on top of the first one's (kept for later starts too). */
+  restartWith(env: Record<string, string>): Promise<void>;
   /** Every line any process wrote, stdout and stderr. */
   output(): string;
   crashes(): number;
@@ -37,13 +39,14 @@ export function createBotSupervisor(options: {
 }): BotSupervisor {
   const runs: BotRun[] = [];
   let current: BotRun | undefined;
+  let env = options.env;
 
   function start(): BotRun {
     const run: BotRun = {
       index: runs.length,
       startedAt: performance.now(),
       startedAtWall: Date.now(),
-      process: spawnBot(options.env),
+      process: spawnBot(env),
       endedBy: undefined,
       exit: undefined,
     };
@@ -76,6 +79,11 @@ export function createBotSupervisor(options: {
       run.endedBy = 'sigterm';
       current = undefined;
       return run.process.kill('SIGTERM');
+    },
+    async restartWith(changes) {
+      await this.stop();
+      env = { ...env, ...changes };
+      start();
     },
     output: () => runs.map((run) => run.process.stdout() + run.process.stderr()).join('\n'),
     crashes: () => runs.filter((run) => run.endedBy === 'crash').length,

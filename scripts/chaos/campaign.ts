@@ -109,6 +109,21 @@ async function claimRedisDatabase(url: string): Promise<{ db: number; release: (
   throw new Error('no empty Redis database (1–15) to run the campaign in');
 }
 
+const MOVED_TASKS_LINE = 'moved the tracked tasks to the new SHARD_COUNT';
+
+/** Resolves once the bot's ops server answers (it starts there once its shards are set up), or after 30 s. */
+async function opsAnswers(opsPort: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const answered = await fetch(`http://127.0.0.1:${opsPort}/healthz`).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+    await sleep(100);
+  }
+}
+
 async function tasksTracked(opsPort: number): Promise<number | undefined> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
@@ -220,7 +235,16 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
       patienceMs: 45_000,
       answerTimeoutMs: 12_000,
     });
+    // One change of the bot's process at a time: a kill and its restart, or a SHARD_COUNT change.
+    let lifecycle: Promise<void> = Promise.resolve();
+    const oneAtATime = (change: () => Promise<void>) => (lifecycle = lifecycle.then(change, change));
     const faults = createFaultInjector({
+      changeShardCount: (shardCount) =>
+        oneAtATime(async () => {
+          // An operator's restart: of a process that is up (a SIGTERM before it has started kills it).
+          await opsAnswers(opsPort);
+          await bot.restartWith({ SHARD_COUNT: String(shardCount) });
+        }),
       discord,
       api,
       world,
@@ -263,10 +287,12 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
       (async () => {
         for (const [n, kill] of plan.kills.entries()) {
           await at(kill.atMs);
-          await bot.kill();
-          say(`${elapsed()}  SIGKILL #${n + 1}; down for ${kill.downMs} ms`);
-          await sleep(kill.downMs);
-          bot.start();
+          await oneAtATime(async () => {
+            await bot.kill();
+            say(`${elapsed()}  SIGKILL #${n + 1}; down for ${kill.downMs} ms`);
+            await sleep(kill.downMs);
+            bot.start();
+          });
         }
       })(),
     );
@@ -333,7 +359,14 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
         runs: bot.runs,
       });
     }
-    result.figures.faultsStruck = faults.struck();
+    result.figures.faultsStruck = {
+      ...faults.struck(),
+      // Struck when a started process moved the tasks to the new count (its one info line).
+      'shard-count-change': bot
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(MOVED_TASKS_LINE)).length,
+    };
     result.figures.storeOutages = {
       injected: faults.applied['store-outage'],
       reportedByHealthz: faults.storeOutagesReported,

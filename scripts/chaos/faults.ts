@@ -101,6 +101,8 @@ export function createFaultInjector(options: {
   /** A header value a relay echoes in its error bodies; it must never reach a user. */
   upstreamSecret: string;
   relay?: StoreRelay | undefined;
+  /** Stops the bot and starts it again with this SHARD_COUNT (the supervisor owns the process). */
+  changeShardCount?: ((shardCount: number) => Promise<void>) | undefined;
   /** The bot's /healthz, checked during a store outage. */
   healthUrl?: string | undefined;
   now: () => number;
@@ -126,6 +128,7 @@ export function createFaultInjector(options: {
       'api-download-failing',
       'api-status-404',
       'lease-lost-store-stall',
+      'shard-count-change',
     ].map((kind) => [kind, 0]),
   ) as Record<FaultKind, number>;
   const permissionWindows: PermissionWindow[] = [];
@@ -398,6 +401,11 @@ export function createFaultInjector(options: {
           discord.world.setBotPermissions(channel, null);
           record.to = now();
         });
+        break;
+      }
+      case 'shard-count-change': {
+        if (!options.changeShardCount) return;
+        await options.changeShardCount(fault.shardCount);
         break;
       }
       case 'store-outage': {

@@ -75,6 +75,8 @@ export type PlannedFault = { atMs: number } & (
   | { kind: 'api-content-not-ready'; taskIndex: number; times: number }
   | { kind: 'api-download-failing'; taskIndex: number; mode: 'status' | 'truncate'; times: number }
   | { kind: 'api-status-404'; taskIndex: number; times: number }
+  /** The bot stopped with SIGTERM and started again with another SHARD_COUNT (its tasks move). */
+  | { kind: 'shard-count-change'; shardCount: number }
 );
 
 export type FaultKind = PlannedFault['kind'];
@@ -110,7 +112,10 @@ const MiB = 1024 * 1024;
 const KiB = 1024;
 
 /** Fault counts for a 200-task campaign; smaller campaigns get proportionally fewer (at least one). */
-const FAULTS_PER_200_TASKS: Record<Exclude<FaultKind, 'store-outage' | 'lease-lost-store-stall'>, number> = {
+const FAULTS_PER_200_TASKS: Record<
+  Exclude<FaultKind, 'store-outage' | 'lease-lost-store-stall' | 'shard-count-change'>,
+  number
+> = {
   'api-5xx': 8,
   'api-429': 4,
   'api-timeout': 4,
@@ -357,6 +362,7 @@ function planFaults(
     durationMs: Math.ceil(DISCORD_OUTAGE_SIMULATED_MS / TIME_COMPRESSION),
   });
   faults.push(...planTaskFaults(count, tasks, random));
+  faults.push(shardCountChange(activeEndMs, faults));
   if (options.redisOutageMs !== undefined) {
     faults.push({
       atMs: Math.floor(activeEndMs * 0.3),
@@ -376,6 +382,22 @@ function planFaults(
     });
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
+/**
+ * Once, half-way, drawing nothing from `random` (the rest of a seed's plan stays as it was), and not
+ * during the Discord outage: a SIGTERM there waits out the whole shutdown grace for Discord.
+ */
+function shardCountChange(activeEndMs: number, faults: readonly PlannedFault[]): PlannedFault {
+  const outage = faults.find((fault) => fault.kind === 'discord-outage');
+  let atMs = Math.floor(activeEndMs * 0.5);
+  if (
+    outage?.kind === 'discord-outage' &&
+    atMs >= outage.atMs - 2_000 &&
+    atMs <= outage.atMs + outage.durationMs
+  )
+    atMs = outage.atMs + outage.durationMs + 2_000;
+  return { atMs, kind: 'shard-count-change', shardCount: 2 };
 }
 
 /** Kill moments spread over the active part of the run, one per slot, at least `minGapMs` apart. */

@@ -28,6 +28,7 @@ function faultSummary(faults: Figures['faults'], struck: Figures['faultsStruck']
           ? `; store stalled past the lease ${aimed('lease-lost-store-stall')}`
           : ''),
     ],
+    ['Bot restarted with another SHARD_COUNT (tasks moved)', aimed('shard-count-change')],
   ];
 }
 

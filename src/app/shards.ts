@@ -7,6 +7,7 @@ import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { createLeaseRedis } from '../cluster/redis-lease.js';
 import type { LeaseRedis } from '../cluster/lease-types.js';
 import { createShardRunner } from './shard-runner.js';
+import { checkShardLayout, ensureShardLayout } from '../cluster/reshard.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import { videoApiFromConfig } from './video-api.js';
 import { shardLedgersFor } from './ledger.js';
@@ -46,7 +47,7 @@ export function usesLeases(storeUrl: string): boolean {
 export async function startShards(options: StartShardsOptions): Promise<ShardedBot> {
   const { config, logger } = options;
   const clock = options.clock ?? createSystemClock();
-  const build = options.createShardApp ?? createApp;
+  const buildApp = options.createShardApp ?? createApp;
   const metrics: Metrics = createMetrics();
   const videoApi: VideoApiClient = videoApiFromConfig(config, clock, logger);
   const leaseRedis: LeaseRedis | undefined = usesLeases(config.storeUrl)
@@ -63,6 +64,14 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
     },
     'starting shards',
   );
+
+  let build: typeof buildApp;
+  try {
+    build = await followShardLayout(config, logger, clock, leaseRedis, buildApp);
+  } catch (error) {
+    await Promise.all([videoApi.close(), leaseRedis?.close()]);
+    throw error;
+  }
 
   const runners = config.shardIds.map((id) =>
     createShardRunner({
@@ -107,5 +116,31 @@ export async function startShards(options: StartShardsOptions): Promise<ShardedB
       await ledgers.close();
       logger.info('stopped');
     },
+  };
+}
+
+/**
+ * The tracked tasks follow a SHARD_COUNT change before any shard runs (docs/scaling.md); with leases,
+ * a shard whose lease came free because another process moved its tasks away must not start.
+ */
+async function followShardLayout(
+  config: BotConfig,
+  logger: Logger,
+  clock: Clock,
+  leaseRedis: LeaseRedis | undefined,
+  buildApp: (options: AppOptions) => Promise<App>,
+): Promise<(options: AppOptions) => Promise<App>> {
+  const layout = {
+    url: config.storeUrl,
+    namespace: config.storeNamespace,
+    shardCount: config.shardCount,
+    logger,
+  };
+  const leases = leaseRedis && { redis: leaseRedis, ttlMs: config.shardLeaseMs };
+  await ensureShardLayout({ ...layout, clock, leases });
+  if (!leaseRedis) return buildApp;
+  return async (appOptions) => {
+    await checkShardLayout(layout);
+    return buildApp(appOptions);
   };
 }

@@ -18,3 +18,17 @@ export function discordBudgetPerShard(shardCount: number): { limit: number; wind
   if (total >= shardCount) return { limit: Math.floor(total / shardCount), windowMs: 1_000 };
   return { limit: 1, windowMs: Math.ceil((1_000 * shardCount) / total) };
 }
+
+/**
+ * The shard of a guild, as Discord routes it (`(guild_id >> 22) % count`, docs/scaling.md#shards);
+ * direct messages (no guild) go to shard 0.
+ */
+export function shardOfGuild(guildId: string | undefined, shardCount: number): number {
+  if (guildId === undefined || !/^\d+$/.test(guildId)) return 0;
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+/** The store namespaces of every shard of `shardCount`, by shard id. */
+export function shardNamespaces(namespace: string, shardCount: number): string[] {
+  return Array.from({ length: shardCount }, (_, id) => shardNamespace(namespace, { id, count: shardCount }));
+}

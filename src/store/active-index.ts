@@ -7,7 +7,7 @@ export type { ActiveOwners } from './store-port.js';
 
 export type ActiveIndex = Pick<
   TrackingStore,
-  'activeTaskIds' | 'isActive' | 'setActive' | 'countActiveForUser' | 'countActiveForGuild'
+  'activeTaskIds' | 'isActive' | 'setActive' | 'activeOwners' | 'countActiveForUser' | 'countActiveForGuild'
 >;
 
 /** Members of a task's owner index: whom the task counts against. */
@@ -81,6 +81,12 @@ export function createActiveIndex({ indexes, lock }: { indexes: IndexSets; lock:
     isActive,
     async setActive(taskId, active, owners = {}) {
       await lock.run(activeLockKey(taskId), () => (active ? activate(taskId, owners) : deactivate(taskId)));
+    },
+    async activeOwners(taskId) {
+      const members = await indexes.members(storeKeys.taskOwners(taskId));
+      const after = (prefix: string) =>
+        members.filter((member) => member.startsWith(prefix)).map((member) => member.slice(prefix.length));
+      return { userIds: after(ownerMember.user('')), guildIds: after(ownerMember.guild('')) };
     },
     countActiveForUser: (userId) => countActive(storeKeys.userActive(userId)),
     countActiveForGuild: (guildId) => countActive(storeKeys.guildActive(guildId)),

@@ -61,6 +61,8 @@ export interface TrackingStore {
    * record a task as ended, finish showing it, and only then take it out of the index.
    */
   setActive(taskId: string, active: boolean, owners?: ActiveOwners): Promise<void>;
+  /** Whom an active task counts against (what `setActive` was given), for moving it to another store. */
+  activeOwners(taskId: string): Promise<{ userIds: string[]; guildIds: string[] }>;
   /** Active tasks this user started tracking (for the per-user limit). */
   countActiveForUser(userId: string): Promise<number>;
   /** Active tasks tracked in this guild (for the per-guild limit). */

@@ -91,6 +91,7 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     activeTaskIds: gate.wrap(active.activeTaskIds),
     isActive: gate.wrap(active.isActive),
     setActive: gate.wrap(active.setActive),
+    activeOwners: gate.wrap(active.activeOwners),
     countActiveForUser: gate.wrap(active.countActiveForUser),
     countActiveForGuild: gate.wrap(active.countActiveForGuild),
     ping: gate.wrap(() => backend.ping()),

@@ -13,6 +13,11 @@ export interface KeyValueBackend {
   getMany(keys: readonly string[]): Promise<unknown[]>;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Every stored key of this namespace that starts with `prefix` (without the namespace), in no order.
+   * A scan of the namespace: for moving a namespace at start (src/cluster/reshard.ts), not for hot paths.
+   */
+  keys(prefix: string): Promise<string[]>;
   /** Rejects when the backend does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

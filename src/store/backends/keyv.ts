@@ -42,7 +42,7 @@ export function createKeyv(store: unknown, options: BackendOptions, useKeyPrefix
 export function wrapKeyv(
   kind: BackendKind,
   keyv: Keyv,
-  extra: Pick<KeyValueBackend, 'ping' | 'close'> & Partial<Pick<KeyValueBackend, 'set' | 'delete'>>,
+  extra: Pick<KeyValueBackend, 'ping' | 'close' | 'keys'> & Partial<Pick<KeyValueBackend, 'set' | 'delete'>>,
 ): KeyValueBackend {
   return {
     kind,

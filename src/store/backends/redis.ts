@@ -48,6 +48,15 @@ export async function openRedis(options: BackendOptions): Promise<KeyValueBacken
   let closed = false;
   return wrapKeyv('redis', keyv, {
     ...fenced,
+    async keys(prefix) {
+      // The namespace is letters, digits and `_.-:` (tracking-store.ts): nothing there is a glob character.
+      const namespacePrefix = `${options.namespace}:`;
+      const found: string[] = [];
+      for await (const key of client.scanIterator({ MATCH: `${namespacePrefix}${prefix}*`, COUNT: 1_000 })) {
+        found.push(key.slice(namespacePrefix.length));
+      }
+      return found;
+    },
     async ping() {
       if (!client.isReady) {
         const why = connection.lastError ? `: ${connection.lastError}` : '';

@@ -25,6 +25,19 @@ export async function openSqlite(options: BackendOptions): Promise<KeyValueBacke
   return wrapKeyv('sqlite', keyv, {
     set: (key, value) => writer.set(key, serialize({ value })),
     delete: (key) => writer.delete(key),
+    async keys(prefix) {
+      await writer.idle();
+      const full = keyv._getKeyPrefix(prefix);
+      const table = adapter.opts.table ?? 'keyv';
+      // substr, not LIKE: `_` in a namespace would be a wildcard there.
+      const rows = (await adapter.query(
+        `SELECT key FROM ${table} WHERE substr(key, 1, ?) = ?`,
+        full.length,
+        full,
+      )) as { key: string }[];
+      const namespaceLength = full.length - prefix.length;
+      return rows.map((row) => row.key.slice(namespaceLength));
+    },
     async ping() {
       try {
         await adapter.query('SELECT 1');
