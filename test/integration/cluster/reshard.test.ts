@@ -277,7 +277,7 @@ describe.skipIf(!REDIS_URL)('changing SHARD_COUNT with leases (redis)', () => {
       );
       const layouts = await openLayoutStore({ url, namespace, logger });
       expect(await layouts.read()).toEqual({ shardCount: 1, state: 'ready' });
-      await redis.release(oldKey, 'tok old-host pid 1');
+      await redis.release(oldKey, 'tok.1 old-host pid 1');
       await Promise.all(moves);
       expect(await layouts.read()).toEqual({ shardCount: 2, state: 'ready' });
       await layouts.close();
