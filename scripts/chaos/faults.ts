@@ -232,7 +232,7 @@ export function createFaultInjector(options: {
     const ready = () =>
       fault.kind !== 'api-status-404' ||
       pairs.some((pair) => pair.task.index === fault.taskIndex && pair.confirmedAt !== undefined);
-    for (let tries = 0; (!taskId || !ready()) && tries < 100; tries++) {
+    for (let tries = 0; (!taskId || !ready()) && tries < 300; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       taskId = idOf(fault.taskIndex);
     }
