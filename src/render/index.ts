@@ -9,8 +9,10 @@ export {
   renderLimitReached,
   renderMissingPermissions,
   renderUnsupportedChannel,
+  OPTIONAL_CHANNEL_PERMISSIONS,
   REQUIRED_CHANNEL_PERMISSIONS,
   type ChannelPermission,
+  type OptionalChannelPermission,
   type ErrorKind,
   type ErrorParams,
 } from './replies.js';

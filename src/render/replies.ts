@@ -71,10 +71,15 @@ export function renderTrackedReply(input: {
   taskId: string;
   messageUrl: string;
   alreadyTracked: boolean;
+  /** Permissions the bot lacks that change how the result comes, not whether it comes. */
+  lacking?: readonly OptionalChannelPermission[];
 }): TextPayload {
   const tr = createTranslator(input.locale);
   const params = { taskId: code(tr, input.taskId), messageUrl: input.messageUrl };
-  return reply(tr(input.alreadyTracked ? 'reply.alreadyTracked' : 'reply.tracked', params));
+  const lines = [tr(input.alreadyTracked ? 'reply.alreadyTracked' : 'reply.tracked', params)];
+  if (input.lacking?.includes('AttachFiles')) lines.push(tr('reply.noteNoAttach'));
+  if (input.lacking?.includes('ReadMessageHistory')) lines.push(tr('reply.noteNoReply'));
+  return reply(lines.join('\n'));
 }
 
 export function renderUntrackedReply(locale: string, taskId: string): TextPayload {
@@ -102,6 +107,13 @@ export const REQUIRED_CHANNEL_PERMISSIONS = [
   'ReadMessageHistory',
 ] as const;
 export type ChannelPermission = (typeof REQUIRED_CHANNEL_PERMISSIONS)[number];
+
+/**
+ * Without these the bot still tracks: the video comes as a link (no Attach Files), the result as a plain
+ * message instead of a reply (no Read Message History). The person is told so when tracking starts.
+ */
+export const OPTIONAL_CHANNEL_PERMISSIONS = ['AttachFiles', 'ReadMessageHistory'] as const;
+export type OptionalChannelPermission = (typeof OPTIONAL_CHANNEL_PERMISSIONS)[number];
 
 /** Which permissions the bot lacks in the channel, named as Discord's settings name them. */
 export function renderMissingPermissions(locale: string, missing: readonly ChannelPermission[]): TextPayload {

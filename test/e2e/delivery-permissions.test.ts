@@ -99,6 +99,35 @@ describe('delivery in a channel where the bot lacks a permission', () => {
     expect(refused(stack, 403)).toEqual([]);
   });
 
+  it('tracks in a channel without Attach Files and Read Message History, says how the result will come, and links it', async () => {
+    const apiClock = createManualClock(Date.now());
+    const stack = await createStack({ apiClock });
+    stack.api.addTask({
+      id: 'video_from_start',
+      dialect: 'seed-relay',
+      steps: STEPS,
+      video: { bytes: 200 * KiB },
+    });
+    await stack.startBot();
+    await deny(stack, ['AttachFiles', 'ReadMessageHistory']);
+    const answer = await stack
+      .sora('track', { id: 'video_from_start' })
+      .waitForOriginal((m) => m.current.content.includes('Tracking'));
+    expect(answer.current.content).toMatch(/the video will come as a link/);
+    expect(answer.current.content).toMatch(/a new message rather than a reply/);
+    const progress = stack.progressMessages()[0]!;
+    await runToCompletion(apiClock, stack, 'video_from_start');
+
+    const [result] = await stack.discord.waitFor(
+      () => (botMessagesAfter(stack, progress).length > 0 ? botMessagesAfter(stack, progress) : undefined),
+      { description: 'the result message', timeoutMs: 20_000 },
+    );
+    expect(result!.current.attachments).toEqual([]);
+    expect(result!.current.content).toContain(`${stack.api.cdnOrigin}/files/video_from_start`);
+    expect(result!.current.messageReference ?? undefined).toBeUndefined();
+    expect(refused(stack, 403)).toEqual([]);
+  });
+
   it('when Discord refuses the upload (403 50013) although the bot thought it could attach, the link follows', async () => {
     const apiClock = createManualClock(Date.now());
     const { stack, progress } = await startTracking(

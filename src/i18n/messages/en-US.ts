@@ -19,6 +19,10 @@ export const enUS = {
   // Replies to the caller.
   'reply.tracked': 'Tracking {taskId} in this channel: {messageUrl}',
   'reply.alreadyTracked': '{taskId} is already tracked in this channel: {messageUrl}',
+  'reply.noteNoAttach':
+    'I may not attach files here, so the video will come as a link. A server admin can give me Attach Files in this channel.',
+  'reply.noteNoReply':
+    'I may not read the message history here, so the result will be a new message rather than a reply to the progress message.',
   'reply.untracked': 'Stopped tracking {taskId} in this channel.',
   'reply.notTracked': '{taskId} is not tracked in this channel.',
   'reply.listEmpty': 'No video tasks are tracked in this channel. Start one with `/sora track`.',

@@ -14,6 +14,9 @@ export const zhCN = defineTranslation({
 
   'reply.tracked': '已在本频道跟踪 {taskId}：{messageUrl}',
   'reply.alreadyTracked': '{taskId} 已在本频道跟踪中：{messageUrl}',
+  'reply.noteNoAttach':
+    '我无权在此频道附加文件，视频将以链接形式发送。服务器管理员可在此频道授予我“附加文件”权限。',
+  'reply.noteNoReply': '我无权读取此频道的消息历史，结果将作为新消息发送，而不是回复进度消息。',
   'reply.untracked': '已停止在本频道跟踪 {taskId}。',
   'reply.notTracked': '{taskId} 未在本频道跟踪。',
   'reply.listEmpty': '本频道没有正在跟踪的视频任务。可用 `/sora track` 开始跟踪。',

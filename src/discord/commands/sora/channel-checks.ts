@@ -1,9 +1,11 @@
 import { ChannelType } from 'discord.js';
 import {
+  OPTIONAL_CHANNEL_PERMISSIONS,
   REQUIRED_CHANNEL_PERMISSIONS,
   renderMissingPermissions,
   renderUnsupportedChannel,
   type ChannelPermission,
+  type OptionalChannelPermission,
   type TextPayload,
 } from '../../../render/index.js';
 import type { GuildCommand } from './guild-command.js';
@@ -30,15 +32,23 @@ export function missingPermissionsOrAll(interaction: GuildCommand): ChannelPermi
   return missing.length > 0 ? missing : ['ViewChannel', 'SendMessages', 'EmbedLinks', 'ReadMessageHistory'];
 }
 
+const isOptional = (permission: ChannelPermission): permission is OptionalChannelPermission =>
+  (OPTIONAL_CHANNEL_PERMISSIONS as readonly string[]).includes(permission);
+
+/** The permissions the bot lacks that only change how the result comes (see OPTIONAL_CHANNEL_PERMISSIONS). */
+export function lackingOptionalPermissions(interaction: GuildCommand): OptionalChannelPermission[] {
+  return missingPermissions(interaction).filter(isOptional);
+}
+
 /**
  * Why the bot cannot track in this channel before trying (a channel it cannot post in, permissions it
- * lacks), or undefined when nothing stands in the way.
+ * cannot do without), or undefined when nothing stands in the way.
  */
 export function channelRefusal(interaction: GuildCommand): TextPayload | undefined {
   const channelType = interaction.channel?.type;
   if (channelType !== undefined && !POSTABLE_TYPES.has(channelType)) {
     return renderUnsupportedChannel(interaction.locale);
   }
-  const missing = missingPermissions(interaction);
+  const missing = missingPermissions(interaction).filter((permission) => !isOptional(permission));
   return missing.length > 0 ? renderMissingPermissions(interaction.locale, missing) : undefined;
 }

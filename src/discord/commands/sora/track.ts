@@ -8,7 +8,7 @@ import {
   type TextPayload,
 } from '../../../render/index.js';
 import type { Tracker, TrackRequest, TrackResult } from '../../../tracking/tracker.js';
-import { channelRefusal, missingPermissionsOrAll } from './channel-checks.js';
+import { channelRefusal, lackingOptionalPermissions, missingPermissionsOrAll } from './channel-checks.js';
 import {
   apiErrorReply,
   textOption,
@@ -43,6 +43,7 @@ export function trackReply(result: TrackResult, interaction: GuildCommand, taskI
         taskId: result.task.id,
         messageUrl: url ?? '',
         alreadyTracked: result.kind === 'already_tracked',
+        lacking: lackingOptionalPermissions(interaction),
       });
     }
     case 'invalid_id':
