@@ -6,6 +6,7 @@ import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
 import { createLeaseRedis } from '../cluster/redis-lease.js';
 import type { LeaseRedis } from '../cluster/lease-types.js';
+import { retryWhileUnreachable } from '../cluster/layout-retry.js';
 import { createShardRunner } from './shard-runner.js';
 import { checkShardLayout, ensureShardLayout } from '../cluster/reshard.js';
 import type { VideoApiClient } from '../video-api/client.js';
@@ -137,10 +138,16 @@ async function followShardLayout(
     logger,
   };
   const leases = leaseRedis && { redis: leaseRedis, ttlMs: config.shardLeaseMs };
-  await ensureShardLayout({ ...layout, clock, leases });
+  await retryWhileUnreachable({ clock, logger, what: 'checking the shard layout' }, () =>
+    ensureShardLayout({ ...layout, clock, leases }),
+  );
   if (!leaseRedis) return buildApp;
   return async (appOptions) => {
-    await checkShardLayout(layout);
+    // The lease was just taken through Redis: a brief outage is waited out, a long one fails the start.
+    await retryWhileUnreachable(
+      { clock, logger, what: 'checking the shard layout', giveUpAfterMs: 60_000 },
+      () => checkShardLayout(layout),
+    );
     return buildApp(appOptions);
   };
 }

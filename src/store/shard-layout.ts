@@ -42,13 +42,19 @@ export async function openLayoutStore(options: {
   return layoutStoreOver(backend);
 }
 
+/** The layout record exists but cannot be read: stop rather than guess (waiting would not help). */
+export class UnreadableLayoutError extends Error {
+  override readonly name = 'UnreadableLayoutError';
+}
+
 export function layoutStoreOver(backend: KeyValueBackend): LayoutStore {
   return {
     async read() {
       const raw = await backend.get(LAYOUT_KEY);
       if (raw === undefined) return undefined;
       const parsed = raw instanceof UnreadableValue ? undefined : layoutSchema.safeParse(raw);
-      if (!parsed?.success) throw new Error(`The store's layout record (${LAYOUT_KEY}) is unreadable`);
+      if (!parsed?.success)
+        throw new UnreadableLayoutError(`The store's layout record (${LAYOUT_KEY}) is unreadable`);
       const { shardCount, state, previous } = parsed.data;
       return { shardCount, state, ...(previous !== undefined ? { previous } : {}) };
     },
