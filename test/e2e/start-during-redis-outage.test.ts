@@ -29,7 +29,7 @@ describe.skipIf(!REDIS_URL)('a bot started while Redis is down', () => {
     await relay.cut();
     const namespace = `sora-start-outage-${randomUUID()}`;
     cleanups.push(async () => {
-      const admin = createClient({ url: REDIS_URL });
+      const admin = createClient({ url: REDIS_URL ?? '' });
       admin.on('error', () => undefined);
       await admin.connect();
       const keys = await admin.keys(`${namespace}*`);
