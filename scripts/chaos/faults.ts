@@ -217,6 +217,20 @@ export function createFaultInjector(options: {
   }
 
   const idOf = (taskIndex: number) => pairs.find((pair) => pair.task.index === taskIndex)?.task.id;
+  /**
+   * Where a brief 404 can strike: the planned task once its person is told, if it still runs; else (a
+   * Discord outage held the answer back until it had ended) any other told task that still runs.
+   */
+  const running404Target = (taskIndex: number): string | undefined => {
+    const told = pairs.filter((pair) => pair.confirmedAt !== undefined);
+    const runs = (id: string) => {
+      const status = api.currentState(id)?.status;
+      return status !== undefined && status !== 'completed' && status !== 'failed';
+    };
+    const taken = new Set(aimed.filter((a) => a.kind === 'api-status-404').map((a) => a.taskId));
+    const planned = told.find((pair) => pair.task.index === taskIndex && runs(pair.task.id));
+    return (planned ?? told.find((pair) => runs(pair.task.id) && !taken.has(pair.task.id)))?.task.id;
+  };
   const channelBusy = (channelId: string) =>
     [...permissionWindows, ...attachWindows].some((w) => w.channelId === channelId && w.to === undefined);
 
@@ -228,15 +242,12 @@ export function createFaultInjector(options: {
     >,
   ): Promise<boolean> {
     // The task's pair is made when its first command is typed; a 404 waits for the person to be told.
-    let taskId = idOf(fault.taskIndex);
-    const ready = () =>
-      fault.kind !== 'api-status-404' ||
-      pairs.some((pair) => pair.task.index === fault.taskIndex && pair.confirmedAt !== undefined);
-    for (let tries = 0; (!taskId || !ready()) && tries < 300; tries++) {
+    let taskId = fault.kind === 'api-status-404' ? running404Target(fault.taskIndex) : idOf(fault.taskIndex);
+    for (let tries = 0; !taskId && tries < 300; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      taskId = idOf(fault.taskIndex);
+      taskId = fault.kind === 'api-status-404' ? running404Target(fault.taskIndex) : idOf(fault.taskIndex);
     }
-    if (!taskId || !ready()) return false;
+    if (!taskId) return false;
     const routes: Route[] =
       fault.kind === 'api-download-failing'
         ? ['file', 'content']
