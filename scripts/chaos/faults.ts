@@ -94,6 +94,8 @@ export interface FaultInjector {
 export interface FaultWindow {
   from: number;
   to: number | undefined;
+  /** The same span on performance.now(), the clock of the fake video API's request log. */
+  span: { from: number; to: number | undefined };
 }
 
 export interface StoreRelay {
@@ -154,11 +156,16 @@ export function createFaultInjector(options: {
   const windows: FaultInjector['windows'] = { 'api-key-invalid': [], 'redis-unresponsive': [] };
   /** A window of `kind` open from now until `undo` has run. */
   const recorded = (kind: keyof typeof windows, undo: () => Promise<void> | void) => {
-    const record: FaultWindow = { from: now(), to: undefined };
+    const record: FaultWindow = {
+      from: now(),
+      to: undefined,
+      span: { from: performance.now(), to: undefined },
+    };
     windows[kind].push(record);
     return async () => {
       await undo();
       record.to = now();
+      record.span.to = performance.now();
     };
   };
 
@@ -497,6 +504,15 @@ export function createFaultInjector(options: {
         );
         counts[kind] = (counts[kind] ?? 0) + (met ? 1 : 0);
       }
+      // A refused key struck when the bot asked the API while it was refused.
+      counts['api-key-invalid'] = windows['api-key-invalid'].filter(({ span }) =>
+        api.requests.some(
+          (r) =>
+            r.receivedAt >= span.from &&
+            r.receivedAt <= (span.to ?? Infinity) &&
+            (r.route === 'status' || r.route === 'content'),
+        ),
+      ).length;
       // A stall struck when the bot stood down during it.
       if (applied['lease-lost-store-stall'] > 0) counts['lease-lost-store-stall'] = leaseStallsStoodDown;
       return counts;
