@@ -80,6 +80,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       url: config.storeUrl,
       namespace: shardNamespace(config.storeNamespace, shard),
       logger: logger.child({ component: 'store' }),
+      commandTimeoutMs: config.storeCommandTimeoutMs,
       fence: options.fence,
     }));
   const tracking = assembleTracking({

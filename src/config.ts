@@ -103,6 +103,7 @@ const botShape = {
     'expected at least 1000 (milliseconds)',
   ),
   STORE_NAMESPACE: storeNamespace,
+  STORE_COMMAND_TIMEOUT_MS: positiveInt('how long one Redis store operation may wait, in milliseconds'),
   DOWNLOAD_DIR: z.string().trim().min(1),
   DOWNLOAD_DIR_MAX_BYTES: byteCount('the most bytes of videos kept in DOWNLOAD_DIR between tries'),
 };
@@ -130,6 +131,7 @@ export const DEFAULTS = {
   SHARD_COUNT: '1',
   SHARD_LEASE_MS: '30000',
   STORE_NAMESPACE: 'sora-tracker',
+  STORE_COMMAND_TIMEOUT_MS: '5000',
   DOWNLOAD_DIR: join(tmpdir(), 'sora-tracker'),
   DOWNLOAD_DIR_MAX_BYTES: String(2 * 1024 ** 3),
 } as const;
@@ -170,6 +172,8 @@ export interface BotConfig extends VideoApiConfig {
   shardLeaseMs: number;
   /** Prefix of every store key (and lease key). */
   storeNamespace: string;
+  /** Redis: one store operation rejects after this long without an answer (a connection that hangs). */
+  storeCommandTimeoutMs: number;
   /** Where videos are downloaded; each shard has a folder of its own in it. */
   downloadDir: string;
   /** The most bytes of downloads a shard's folder keeps between tries of a delivery; 0 keeps none. */
@@ -301,6 +305,7 @@ export function loadBotConfig(env: Env): BotConfig {
     shardIds,
     shardLeaseMs: raw.SHARD_LEASE_MS,
     storeNamespace: raw.STORE_NAMESPACE,
+    storeCommandTimeoutMs: raw.STORE_COMMAND_TIMEOUT_MS,
     downloadDir: raw.DOWNLOAD_DIR,
     downloadDirMaxBytes: raw.DOWNLOAD_DIR_MAX_BYTES,
   };

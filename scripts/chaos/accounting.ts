@@ -31,15 +31,11 @@ import type { BotRun } from './bot.js';
 import type { AttachWindow, DeletedMessage, PermissionWindow } from './faults.js';
 import { INJECTED_429_CODE } from './faults.js';
 import type { CampaignPlan, FaultKind, PlannedTask } from './plan.js';
+import { countSecrets, sumCounts, totalOf, type SecretCounts, type Secrets } from './secrets.js';
 import type { Pair } from './users.js';
 import type { ChaosWorld } from './world.js';
 
-export interface Secrets {
-  apiKey: string;
-  discordToken: string;
-  /** A header value upstream error bodies echo. */
-  upstreamSecret: string;
-}
+export type { Secrets } from './secrets.js';
 
 export interface Figures {
   seed: number;
@@ -71,6 +67,10 @@ export interface Figures {
   unattributedMessages: number;
   secretsInLogs: number;
   secretsInDiscordPayloads: number;
+  /** In the campaign's own report (set by the campaign once the report is written). */
+  secretsInReport: number;
+  /** Every kind, over the logs, Discord payloads and the report. */
+  secretsByKind: SecretCounts;
   keySentElsewhere: number;
   quarantinedRecords: number;
   /** Redis runs only: outages injected, and how many /healthz reported. */
@@ -137,15 +137,6 @@ function occurrences(haystack: string, needles: readonly string[]): number {
   let count = 0;
   for (const needle of needles) if (needle.length > 0) count += haystack.split(needle).length - 1;
   return count;
-}
-
-/** The parts of a secret worth searching for: the whole, and its distinctive core if it is long. */
-function secretNeedles(secrets: Secrets): string[] {
-  const core = (value: string) => (value.length >= 24 ? [value.slice(8, -8)] : []);
-  return [secrets.apiKey, secrets.discordToken, secrets.upstreamSecret].flatMap((value) => [
-    value,
-    ...core(value),
-  ]);
 }
 
 export function account(input: AccountingInput): Accounting {
@@ -382,8 +373,9 @@ export function account(input: AccountingInput): Accounting {
     failures.push(`${crashes} crash(es): a bot process exited without being killed, or uncleanly`);
 
   // --- secrets ----------------------------------------------------------------------------------
-  const needles = secretNeedles(secrets);
-  const secretsInLogs = occurrences(output, needles);
+  // Interaction tokens: the local Discord knows every one it handed out.
+  const interactionTokens = discord.interactions.tokens();
+  const inLogs = countSecrets(output, secrets, interactionTokens);
   const payloads = [
     ...[...world.channels, ...world.users().map((user) => discord.world.dmChannel(user))].flatMap((channel) =>
       discord.messages.inChannel(channel).map((message) =>
@@ -397,7 +389,9 @@ export function account(input: AccountingInput): Accounting {
     ),
     JSON.stringify(discord.commands.global()),
   ].join('\n');
-  const secretsInDiscordPayloads = occurrences(payloads, needles);
+  const inPayloads = countSecrets(payloads, secrets, interactionTokens);
+  const secretsInLogs = totalOf(inLogs);
+  const secretsInDiscordPayloads = totalOf(inPayloads);
   const keySentElsewhere = api.requests.filter(
     (r) => r.server === 'cdn' && r.headers.authorization !== undefined,
   ).length;
@@ -437,6 +431,8 @@ export function account(input: AccountingInput): Accounting {
     unattributedMessages: unattributed,
     secretsInLogs,
     secretsInDiscordPayloads,
+    secretsInReport: 0,
+    secretsByKind: sumCounts(inLogs, inPayloads),
     keySentElsewhere,
     quarantinedRecords: occurrences(output, ['moved aside and treated as absent']),
     faults: input.faults,

@@ -18,6 +18,9 @@ import {
   type TaskStep,
 } from '../../testkit/fake-video-api/index.js';
 import { account, type Accounting, type Secrets } from './accounting.js';
+import { windowsLogged } from './logged.js';
+import { renderTable } from './report.js';
+import { countSecrets, sumCounts, totalOf } from './secrets.js';
 import { createBotSupervisor, type BotSupervisor } from './bot.js';
 import { createFaultInjector, type FaultInjector } from './faults.js';
 import { freePort, startTcpRelay, type TcpRelay } from '../../testkit/net/net.js';
@@ -110,6 +113,19 @@ async function claimRedisDatabase(url: string): Promise<{ db: number; release: (
 }
 
 const MOVED_TASKS_LINE = 'moved the tracked tasks to the new SHARD_COUNT';
+/** A store operation's timeout (store/backends/backend.ts). */
+const STORE_TIMEOUT_TEXT = 'Redis did not answer within';
+
+/** The campaign's own report (its table and problems) leaks nothing either. */
+function countSecretsInReport(result: Accounting, secrets: Secrets, interactionTokens: string[]): void {
+  const report = `${renderTable(result)}\n${result.failures.join('\n')}`;
+  const counts = countSecrets(report, secrets, interactionTokens);
+  const figures = result.figures;
+  figures.secretsInReport = totalOf(counts);
+  figures.secretsByKind = sumCounts(figures.secretsByKind, counts);
+  if (figures.secretsInReport > 0)
+    result.failures.push(`${figures.secretsInReport} secret(s) found in the campaign's report`);
+}
 
 /** Resolves once the bot's ops server answers (it starts there once its shards are set up), or after 30 s. */
 async function opsAnswers(opsPort: number): Promise<void> {
@@ -187,6 +203,11 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
       POLL_INTERVAL_MS: '400',
       POLL_MAX_INTERVAL_MS: '1500',
       API_TIMEOUT_MS: '1500',
+      // A download's overall deadline, compressed like the polls (10 min in production): a dripping
+      // download is cut off here and tried again.
+      DOWNLOAD_TIMEOUT_MS: '8000',
+      // Under the unresponsive store's 1.2 s (plan.ts): its operations give up instead of waiting it out.
+      STORE_COMMAND_TIMEOUT_MS: '600',
       HTTP_PORT: String(opsPort),
       REGISTER_COMMANDS: 'true',
       MAX_TASKS_PER_USER: '500',
@@ -359,8 +380,16 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
         runs: bot.runs,
       });
     }
+    const output = bot.output();
     result.figures.faultsStruck = {
       ...faults.struck(),
+      // Struck when a store operation gave up waiting (the bot logged its timeout).
+      'redis-unresponsive': windowsLogged(
+        output,
+        STORE_TIMEOUT_TEXT,
+        faults.windows['redis-unresponsive'],
+        2_000,
+      ),
       // Struck when a started process moved the tasks to the new count (its one info line).
       'shard-count-change': bot
         .output()
@@ -379,6 +408,7 @@ export async function runCampaign(options: RunOptions): Promise<CampaignResult> 
       result.failures.push('the bot did not stand down while the store stalled past its lease');
     if (discord.internalErrors().length > 0)
       result.failures.push(`${discord.internalErrors().length} internal error(s) in the local Discord`);
+    countSecretsInReport(result, secrets, discord.interactions.tokens());
     return { ...result, plan };
   } finally {
     await injector?.closeAll();

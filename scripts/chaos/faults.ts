@@ -25,6 +25,10 @@
  *   a few times before the file is there.
  * - api-download-failing: the download of one task fails a few times (503, or closed early), then works.
  * - api-status-404: the status of one tracked task answers 404 once or twice, then the task again.
+ * - api-download-drip: the download of one task drips a byte now and then, never idle long enough for an
+ *   idle timeout: DOWNLOAD_TIMEOUT_MS ends it, and the delivery is tried again.
+ * - redis-unresponsive: the store relay holds every byte (accepts, never answers) for less than the lease:
+ *   store operations give up (STORE_COMMAND_TIMEOUT_MS) instead of hanging polls; work goes on after.
  */
 import type { FakeDiscord } from '../../testkit/fake-discord/index.js';
 import { performance } from 'node:perf_hooks';
@@ -83,6 +87,15 @@ export interface FaultInjector {
   struck(): Partial<Record<FaultKind, number>>;
   /** Store outages during which /healthz answered 503 naming the store. */
   readonly storeOutagesReported: number;
+  /** When the key was refused, and when the store did not answer (for what the bot logged then). */
+  readonly windows: Record<'api-key-invalid' | 'redis-unresponsive', FaultWindow[]>;
+}
+
+export interface FaultWindow {
+  from: number;
+  to: number | undefined;
+  /** The same span on performance.now(), the clock of the fake video API's request log. */
+  span: { from: number; to: number | undefined };
 }
 
 export interface StoreRelay {
@@ -129,6 +142,8 @@ export function createFaultInjector(options: {
       'api-status-404',
       'lease-lost-store-stall',
       'shard-count-change',
+      'api-download-drip',
+      'redis-unresponsive',
     ].map((kind) => [kind, 0]),
   ) as Record<FaultKind, number>;
   const permissionWindows: PermissionWindow[] = [];
@@ -138,6 +153,21 @@ export function createFaultInjector(options: {
   /** Faults aimed at one task, and since when (the fake records requests on performance.now()). */
   const aimed: { kind: FaultKind; taskId: string; routes: Route[]; since: number }[] = [];
   const closers = new Set<() => Promise<void>>();
+  const windows: FaultInjector['windows'] = { 'api-key-invalid': [], 'redis-unresponsive': [] };
+  /** A window of `kind` open from now until `undo` has run. */
+  const recorded = (kind: keyof typeof windows, undo: () => Promise<void> | void) => {
+    const record: FaultWindow = {
+      from: now(),
+      to: undefined,
+      span: { from: performance.now(), to: undefined },
+    };
+    windows[kind].push(record);
+    return async () => {
+      await undo();
+      record.to = now();
+      record.span.to = performance.now();
+    };
+  };
 
   /** Runs `undo` after `ms`, or at closeAll(), whichever comes first. */
   function window(ms: number, undo: () => Promise<void> | void): void {
@@ -238,7 +268,7 @@ export function createFaultInjector(options: {
   async function applyTaskFault(
     fault: Extract<
       PlannedFault,
-      { kind: 'api-content-not-ready' | 'api-download-failing' | 'api-status-404' }
+      { kind: 'api-content-not-ready' | 'api-download-failing' | 'api-status-404' | 'api-download-drip' }
     >,
   ): Promise<boolean> {
     // The task's pair is made when its first command is typed; a 404 waits for the person to be told.
@@ -249,7 +279,7 @@ export function createFaultInjector(options: {
     }
     if (!taskId) return false;
     const routes: Route[] =
-      fault.kind === 'api-download-failing'
+      fault.kind === 'api-download-failing' || fault.kind === 'api-download-drip'
         ? ['file', 'content']
         : [fault.kind === 'api-status-404' ? 'status' : 'content'];
     aimed.push({ kind: fault.kind, taskId, routes, since: performance.now() });
@@ -274,6 +304,14 @@ export function createFaultInjector(options: {
         delayedFileTasks.add(taskId);
         break;
       }
+      case 'api-download-drip': {
+        // A byte every 250 ms: each gap far under API_TIMEOUT_MS, so only the overall deadline ends it.
+        const drip = { kind: 'drip' as const, bytesPerTick: 1, everyMs: 250 };
+        api.addFault({ route: 'file', taskId, times: fault.times, fault: drip });
+        api.addFault({ route: 'content', taskId, times: fault.times, fault: drip });
+        delayedFileTasks.add(taskId);
+        break;
+      }
       case 'api-status-404':
         api.addFault({
           route: 'status',
@@ -295,6 +333,7 @@ export function createFaultInjector(options: {
       case 'api-content-not-ready':
       case 'api-download-failing':
       case 'api-status-404':
+      case 'api-download-drip':
         if (!(await applyTaskFault(fault))) return;
         break;
       case 'attach-files-removed': {
@@ -351,6 +390,8 @@ export function createFaultInjector(options: {
         });
         break;
       case 'api-key-invalid': {
+        // Refused to a bot that is up and polling (not one being restarted), so that it pauses its polls.
+        await shardShows('running', 15_000);
         const refused = {
           kind: 'status' as const,
           status: 401,
@@ -365,7 +406,10 @@ export function createFaultInjector(options: {
         api.addFault({ route: 'status', times: Infinity, fault: refused });
         api.addFault({ route: 'content', times: Infinity, fault: refused });
         // Clearing ends the outage; one-shot faults still pending then are dropped with it.
-        window(fault.durationMs, () => api.clearFaults());
+        window(
+          fault.durationMs,
+          recorded('api-key-invalid', () => api.clearFaults()),
+        );
         break;
       }
       case 'discord-5xx':
@@ -427,6 +471,17 @@ export function createFaultInjector(options: {
         if (await storeOutageShows(Math.min(10_000, fault.durationMs))) storeOutagesReported += 1;
         break;
       }
+      case 'redis-unresponsive': {
+        const relay = options.relay;
+        // A bot that holds its lease and polls, not one waiting for it.
+        if (!relay || !(await shardShows('running', 15_000))) return;
+        relay.pause();
+        window(
+          fault.durationMs,
+          recorded('redis-unresponsive', () => relay.resume()),
+        );
+        break;
+      }
       case 'lease-lost-store-stall': {
         // Nothing answers and nothing closes: the bot stands down on its own clock, then its stalled
         // writes arrive (refused by the fence) and it takes its lease back.
@@ -460,6 +515,15 @@ export function createFaultInjector(options: {
         );
         counts[kind] = (counts[kind] ?? 0) + (met ? 1 : 0);
       }
+      // A refused key struck when the bot asked the API while it was refused.
+      counts['api-key-invalid'] = windows['api-key-invalid'].filter(({ span }) =>
+        api.requests.some(
+          (r) =>
+            r.receivedAt >= span.from &&
+            r.receivedAt <= (span.to ?? Infinity) &&
+            (r.route === 'status' || r.route === 'content'),
+        ),
+      ).length;
       // A stall struck when the bot stood down during it.
       if (applied['lease-lost-store-stall'] > 0) counts['lease-lost-store-stall'] = leaseStallsStoodDown;
       return counts;
@@ -467,5 +531,6 @@ export function createFaultInjector(options: {
     get storeOutagesReported() {
       return storeOutagesReported;
     },
+    windows,
   };
 }

@@ -70,11 +70,15 @@ export type PlannedFault = { atMs: number } & (
   | { kind: 'permissions-removed'; channel: number; durationMs: number }
   | { kind: 'store-outage'; durationMs: number }
   | { kind: 'lease-lost-store-stall'; durationMs: number }
+  /** The store relay paused (accepts, never answers) for less than the lease: polls must not hang. */
+  | { kind: 'redis-unresponsive'; durationMs: number }
   | { kind: 'attach-files-removed'; channel: number; durationMs: number }
   | { kind: 'discord-outage'; durationMs: number }
   | { kind: 'api-content-not-ready'; taskIndex: number; times: number }
   | { kind: 'api-download-failing'; taskIndex: number; mode: 'status' | 'truncate'; times: number }
   | { kind: 'api-status-404'; taskIndex: number; times: number }
+  /** One task's download drips bytes for ever (each gap under any idle timeout) until its deadline. */
+  | { kind: 'api-download-drip'; taskIndex: number; times: number }
   /** The bot stopped with SIGTERM and started again with another SHARD_COUNT (its tasks move). */
   | { kind: 'shard-count-change'; shardCount: number }
 );
@@ -108,12 +112,14 @@ export const TIME_COMPRESSION = 25;
 export const DISCORD_OUTAGE_SIMULATED_MS = 10.5 * 60_000;
 /** Longer than the campaign's 3-s SHARD_LEASE_MS (campaign.ts). */
 export const LEASE_STALL_MS = 5_000;
+/** Well inside the 3-s lease (its holder renews every second), longer than STORE_COMMAND_TIMEOUT_MS. */
+export const STORE_UNRESPONSIVE_MS = 1_200;
 const MiB = 1024 * 1024;
 const KiB = 1024;
 
 /** Fault counts for a 200-task campaign; smaller campaigns get proportionally fewer (at least one). */
 const FAULTS_PER_200_TASKS: Record<
-  Exclude<FaultKind, 'store-outage' | 'lease-lost-store-stall' | 'shard-count-change'>,
+  Exclude<FaultKind, 'store-outage' | 'lease-lost-store-stall' | 'redis-unresponsive' | 'shard-count-change'>,
   number
 > = {
   'api-5xx': 8,
@@ -132,6 +138,7 @@ const FAULTS_PER_200_TASKS: Record<
   'api-content-not-ready': 6,
   'api-download-failing': 6,
   'api-status-404': 4,
+  'api-download-drip': 3,
 };
 
 const PROMPTS = [
@@ -266,6 +273,12 @@ function planTaskFaults(
         times: random.int(1, 2),
       });
   }
+  // Drawn last, so the rest of a seed's plan stays as it was before this fault existed.
+  for (let i = 0; i < count('api-download-drip'); i++) {
+    const task = take();
+    if (task)
+      faults.push({ atMs: task.trackAtMs, kind: 'api-download-drip', taskIndex: task.index, times: 1 });
+  }
   return faults;
 }
 
@@ -318,7 +331,8 @@ function planFaults(
     faults.push({
       atMs: Math.floor(i * span + random.next() * span * 0.5),
       kind: 'api-key-invalid',
-      durationMs: random.int(1000, 2500),
+      // Long enough for the key-refused pause to engage (rate-limit-pause.ts) and double at least once.
+      durationMs: random.int(3000, 5000),
     });
   }
   for (let i = 0; i < count('discord-5xx'); i++)
@@ -380,6 +394,12 @@ function planFaults(
       kind: 'lease-lost-store-stall',
       durationMs: LEASE_STALL_MS,
     });
+    // Before the outage, on a bot that holds its lease; moved clear of kills and the other store faults.
+    faults.push({
+      atMs: Math.floor(activeEndMs * 0.15),
+      kind: 'redis-unresponsive',
+      durationMs: STORE_UNRESPONSIVE_MS,
+    });
   }
   return faults.sort((a, b) => a.atMs - b.atMs);
 }
@@ -418,18 +438,26 @@ function planKills(options: CampaignOptions, random: Random, activeEndMs: number
 
 /**
  * A store stall must strike a bot that holds its lease: it is moved past any kill that would fall in
- * it, to when the restarted bot runs again (the dead one's 3-s lease expired, the new one started).
+ * it, to when the restarted bot runs again (the dead one's 3-s lease expired, the new one started). An
+ * unresponsive store is also kept clear of the other store faults, so each stays what it is.
  */
 function stallsClearOfKills(faults: PlannedFault[], kills: readonly PlannedKill[]): PlannedFault[] {
   const settledMs = 8_000;
+  const storeFaults = faults.filter((f) => f.kind === 'store-outage' || f.kind === 'lease-lost-store-stall');
   for (const fault of faults) {
-    if (fault.kind !== 'lease-lost-store-stall') continue;
+    if (fault.kind !== 'lease-lost-store-stall' && fault.kind !== 'redis-unresponsive') continue;
+    const blockers = [
+      ...kills.map((kill) => ({ atMs: kill.atMs, endMs: kill.atMs + kill.downMs })),
+      ...(fault.kind === 'redis-unresponsive'
+        ? storeFaults.map((f) => ({ atMs: f.atMs, endMs: f.atMs + ('durationMs' in f ? f.durationMs : 0) }))
+        : []),
+    ];
     for (let moved = true; moved;) {
-      const clash = kills.find(
-        (kill) => kill.atMs > fault.atMs - settledMs && kill.atMs < fault.atMs + fault.durationMs + settledMs,
+      const clash = blockers.find(
+        (b) => b.endMs > fault.atMs - settledMs && b.atMs < fault.atMs + fault.durationMs + settledMs,
       );
       moved = clash !== undefined;
-      if (clash) fault.atMs = clash.atMs + clash.downMs + settledMs;
+      if (clash) fault.atMs = clash.endMs + settledMs;
     }
   }
   return faults.sort((a, b) => a.atMs - b.atMs);

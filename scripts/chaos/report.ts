@@ -1,6 +1,7 @@
 /** The campaign's one table (Markdown, so it can be pasted into docs/reliability.md as it is). */
 import type { Accounting, Figures } from './accounting.js';
 import { DISCORD_OUTAGE_SIMULATED_MS } from './plan.js';
+import { SECRET_KINDS } from './secrets.js';
 
 const OUTAGE_MINUTES = (DISCORD_OUTAGE_SIMULATED_MS / 60_000).toFixed(1);
 
@@ -15,8 +16,9 @@ function faultSummary(faults: Figures['faults'], struck: Figures['faultsStruck']
       'Video API faults injected',
       `5xx ×${faults['api-5xx']}, 429 + Retry-After ×${faults['api-429']}, timeouts ×${faults['api-timeout']}, ` +
         `malformed bodies ×${faults['api-malformed']}, truncated downloads ×${faults['api-truncated-download']}, ` +
-        `key invalid for a while ×${faults['api-key-invalid']}, /content not ready for a while ${aimed('api-content-not-ready')}, ` +
-        `download failing for a while ${aimed('api-download-failing')}, status 404 briefly ${aimed('api-status-404')}`,
+        `key invalid for a while ${aimed('api-key-invalid')}, /content not ready for a while ${aimed('api-content-not-ready')}, ` +
+        `download failing for a while ${aimed('api-download-failing')}, status 404 briefly ${aimed('api-status-404')}, ` +
+        `download dripping past its deadline ${aimed('api-download-drip')}`,
     ],
     [
       'Discord faults injected',
@@ -26,6 +28,9 @@ function faultSummary(faults: Figures['faults'], struck: Figures['faultsStruck']
         (faults['store-outage'] > 0 ? `; store outages ×${faults['store-outage']}` : '') +
         (faults['lease-lost-store-stall'] > 0
           ? `; store stalled past the lease ${aimed('lease-lost-store-stall')}`
+          : '') +
+        (faults['redis-unresponsive'] > 0
+          ? `; store not answering (within the lease) ${aimed('redis-unresponsive')}`
           : ''),
     ],
     ['Bot restarted with another SHARD_COUNT (tasks moved)', aimed('shard-count-change')],
@@ -72,8 +77,12 @@ export function renderTable(accounting: Accounting): string {
     ],
     ['Unhandled rejections / crashes', `${f.unhandledRejections} / ${f.crashes}`],
     [
-      'Secrets in logs / in Discord payloads / key sent to another host',
-      `${f.secretsInLogs} / ${f.secretsInDiscordPayloads} / ${f.keySentElsewhere}`,
+      'Secrets in logs / in Discord payloads / in this report / key sent to another host',
+      `${f.secretsInLogs} / ${f.secretsInDiscordPayloads} / ${f.secretsInReport} / ${f.keySentElsewhere}`,
+    ],
+    [
+      'Secrets by kind, all output (API key / bot token / upstream header / interaction tokens / webhook URLs)',
+      SECRET_KINDS.map((kind) => String(f.secretsByKind[kind])).join(' / '),
     ],
     ['Messages pinging anyone but the requester', String(f.pingsBeyondRequester)],
     ['Store records quarantined', String(f.quarantinedRecords)],

@@ -1,12 +1,18 @@
 import { Client, GatewayIntentBits, Options, Status } from 'discord.js';
 import type { ShardRef } from '../cluster/shard-ref.js';
 import type { Logger } from '../ops/logger.js';
+import { REST_TIMEOUT_MS, sizedRestTimeouts } from './rest-timeouts.js';
 
 /**
  * The discord.js client of one shard: one gateway connection (this shard's guilds and, on shard 0, DMs),
- * REST on `apiUrl`, no mentions unless a payload asks, and no message cache.
+ * REST on `apiUrl` (answers within `restTimeoutMs`, uploads given more by their size), no mentions unless
+ * a payload asks, and no message cache.
  */
-export function createDiscordClient(options: { shard: ShardRef; apiUrl: string }): Client {
+export function createDiscordClient(options: {
+  shard: ShardRef;
+  apiUrl: string;
+  restTimeoutMs?: number;
+}): Client {
   const { shard, apiUrl } = options;
   return new Client({
     intents: [GatewayIntentBits.Guilds],
@@ -14,7 +20,7 @@ export function createDiscordClient(options: { shard: ShardRef; apiUrl: string }
     // with the configuration.
     shards: [shard.id],
     shardCount: shard.count,
-    rest: { api: apiUrl, timeout: 60_000 },
+    rest: { api: apiUrl, ...sizedRestTimeouts(options.restTimeoutMs ?? REST_TIMEOUT_MS) },
     // Nothing the bot sends may ping anyone unless a payload says so explicitly.
     allowedMentions: { parse: [] },
     enforceNonce: true,

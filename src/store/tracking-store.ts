@@ -26,6 +26,11 @@ export interface CreateStoreOptions {
    * in flight. Default 5 s.
    */
   connectTimeoutMs?: number;
+  /**
+   * Redis only: how long one store operation may wait for Redis's answer before it rejects
+   * (StoreUnavailableError), so a connection that never answers cannot hang a poll. Default 5 s.
+   */
+  commandTimeoutMs?: number;
   /** Bound of the in-memory copy of the indexes. Default 50,000 keys. */
   maxCachedIndexKeys?: number;
   /**
@@ -55,6 +60,7 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     namespace,
     logger,
     connectTimeoutMs,
+    commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
     fence: options.fence,
   });
 

@@ -38,12 +38,25 @@ describe('the fault campaign, short', () => {
     expect(figures.dms.duplicated).toBe(0);
     expect(figures.progressMessages).toMatchObject({ min: 1, max: 1 });
     expect(figures.secretsInLogs + figures.secretsInDiscordPayloads + figures.keySentElsewhere).toBe(0);
-    // Every kind of fault struck at least once (the store outage and stall only run against Redis).
-    const redisOnly = ['store-outage', 'lease-lost-store-stall'];
+    // Every kind of secret, in the logs, Discord payloads and the report.
+    expect(figures.secretsByKind).toEqual({
+      apiKey: 0,
+      botToken: 0,
+      upstreamHeader: 0,
+      interactionTokens: 0,
+      webhookUrls: 0,
+    });
+    expect(figures.secretsInReport).toBe(0);
+    // Every kind of fault struck at least once (the store outage, stall and silence only run against Redis).
+    const redisOnly = ['store-outage', 'lease-lost-store-stall', 'redis-unresponsive'];
     const struck = Object.entries(figures.faults).filter(
       ([kind, count]) => !redisOnly.includes(kind) && count > 0,
     );
-    expect(struck).toHaveLength(17);
+    expect(struck).toHaveLength(18);
+    // A dripping download met its deadline and was tried again (its result is among those delivered);
+    // a refused key paused polling.
+    expect(figures.faultsStruck?.['api-download-drip']).toBeGreaterThanOrEqual(1);
+    expect(figures.faultsStruck?.['api-key-invalid']).toBeGreaterThanOrEqual(1);
     // The SHARD_COUNT change moved the tracked tasks once, and they all finished (above).
     expect(figures.faultsStruck?.['shard-count-change']).toBe(1);
     // About 80 s alone (a 25 s Discord outage is part of it); CI runs it beside other test files.

@@ -48,6 +48,20 @@ export interface HoldSpec {
   phase: 'before' | 'after';
 }
 
+/**
+ * The next `count` matching requests are answered only after `delayMs` (a Discord that takes an upload
+ * slowly); one whose client gave up meanwhile is dropped unanswered, as if its body never arrived.
+ */
+export interface DelaySpec {
+  method?: string;
+  route?: string;
+  /** Only requests carrying files (multipart bodies). */
+  withFiles?: boolean;
+  delayMs: number;
+  /** Default 1. */
+  count?: number;
+}
+
 export interface Hold {
   /** Resolves when a matching request is being held. */
   readonly reached: Promise<void>;
@@ -65,6 +79,7 @@ interface PendingHold extends HoldSpec {
 export function createFaults() {
   let pending: (FaultSpec & { remaining: number })[] = [];
   let holds: PendingHold[] = [];
+  let delays: (DelaySpec & { remaining: number })[] = [];
   const outages = new Set<OutageSpec>();
 
   return {
@@ -88,6 +103,22 @@ export function createFaults() {
       if (hold) holds = holds.filter((h) => h !== hold);
       return hold;
     },
+    delayNext(spec: DelaySpec) {
+      delays.push({ ...spec, remaining: spec.count ?? 1 });
+    },
+    /** How long to wait before handling this request (0: at once). */
+    takeDelay(method: string, route: string, withFiles: boolean): number {
+      const delay = delays.find(
+        (d) =>
+          (d.method === undefined || d.method === method) &&
+          (d.route === undefined || d.route === route) &&
+          (!d.withFiles || withFiles),
+      );
+      if (!delay) return 0;
+      delay.remaining -= 1;
+      if (delay.remaining <= 0) delays = delays.filter((d) => d !== delay);
+      return delay.delayMs;
+    },
     failNext(spec: FaultSpec = {}) {
       pending.push({ ...spec, remaining: spec.count ?? 1 });
     },
@@ -101,6 +132,7 @@ export function createFaults() {
     clear() {
       pending = [];
       holds = [];
+      delays = [];
       outages.clear();
     },
     take(method: string, route: string): FaultAnswer | undefined {

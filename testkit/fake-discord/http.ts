@@ -182,6 +182,13 @@ export async function handleApiRequest(
     return false;
   };
   if (!(await held('before'))) return;
+  const multipart = (request.headers['content-type'] ?? '').startsWith('multipart/form-data');
+  const delayMs = deps.faults.takeDelay(method, definition.route, multipart);
+  if (delayMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // The client gave up meanwhile: nothing is done for it.
+    if (request.socket.destroyed) return;
+  }
   try {
     const fault = deps.faults.take(method, definition.route);
     if (fault) {

@@ -194,6 +194,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}) {
       button: interactions.button,
       /** A handle for an interaction by id (e.g. one started through the control API). */
       handle: interactions.handle,
+      /** Every interaction token handed out so far (to check none leaks into logs or messages). */
+      tokens: (): string[] => interactions.all().map((record) => record.token),
     },
     /** What people saw: every message with all its versions. */
     messages: {

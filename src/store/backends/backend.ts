@@ -65,6 +65,8 @@ export interface BackendOptions {
   logger: Logger;
   /** How long to wait for Redis at start and for a ping answer. */
   connectTimeoutMs: number;
+  /** Redis only: how long one operation may wait for its answer; default `connectTimeoutMs`. */
+  commandTimeoutMs?: number | undefined;
   /** Redis only: refuse every write unless the lease still holds this term (docs/scaling.md#fencing). */
   fence?: WriteFence | undefined;
 }
@@ -77,6 +79,35 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string)
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * The backend with every read and write given up after `ms` (StoreUnavailableError): a connection that
+ * accepts but never answers must not hold a poll, and the task lock it holds, for ever. The command
+ * stays queued on its connection, so later commands still reach Redis after it, in order.
+ */
+export function answeringWithin(backend: KeyValueBackend, ms: number): KeyValueBackend {
+  const bounded =
+    <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await withTimeout(operation(...args), ms, TIMED_OUT);
+      } catch (error) {
+        if (error instanceof Error && error.message === TIMED_OUT) {
+          throw new StoreUnavailableError(`Redis did not answer within ${ms} ms`);
+        }
+        throw error;
+      }
+    };
+  return {
+    ...backend,
+    get: bounded((key: string) => backend.get(key)),
+    getMany: bounded((keys: readonly string[]) => backend.getMany(keys)),
+    set: bounded((key: string, value: unknown) => backend.set(key, value)),
+    delete: bounded((key: string) => backend.delete(key)),
+    keys: bounded((prefix: string) => backend.keys(prefix)),
+  };
+}
+const TIMED_OUT = 'store operation timed out';
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

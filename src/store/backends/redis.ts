@@ -2,6 +2,7 @@ import KeyvRedis, { type RedisClientType } from '@keyv/redis';
 import type { Logger } from '../../ops/logger.js';
 import {
   StoreUnavailableError,
+  answeringWithin,
   messageOf,
   withTimeout,
   type BackendOptions,
@@ -46,7 +47,7 @@ export async function openRedis(options: BackendOptions): Promise<KeyValueBacken
     : {};
 
   let closed = false;
-  return wrapKeyv('redis', keyv, {
+  const backend = wrapKeyv('redis', keyv, {
     ...fenced,
     async keys(prefix) {
       // The namespace is letters, digits and `_.-:` (tracking-store.ts): nothing there is a glob character.
@@ -82,6 +83,7 @@ export async function openRedis(options: BackendOptions): Promise<KeyValueBacken
       if (client.isOpen) await client.disconnect().catch(() => undefined);
     },
   });
+  return answeringWithin(backend, options.commandTimeoutMs ?? connectTimeoutMs);
 }
 
 /**
