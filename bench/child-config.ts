@@ -1,3 +1,5 @@
+import type { SoakFigures, SoakPlan } from './soak.js';
+
 /** What the bench tells a tracker's child process (as JSON in BENCH_CHILD), and what it answers. */
 
 export interface ChildConfig {
@@ -13,6 +15,8 @@ export interface ChildConfig {
   env: Record<string, string>;
   /** Reference: the JSON file listing its tasks. */
   referenceTasksFile?: string;
+  /** Ours, soak row: the bot drives its own tracker through this many tasks (bench/soak.ts). */
+  soak?: SoakPlan;
 }
 
 export type ParentMessage = { type: 'go'; originReal: number } | { type: 'stop' };
@@ -35,6 +39,7 @@ export interface ChildMetrics {
 export type ChildMessage =
   | { type: 'loaded' }
   | { type: 'started' }
+  | { type: 'soak'; figures: SoakFigures }
   | { type: 'metrics'; metrics: ChildMetrics }
   | { type: 'failed'; error: string };
 

@@ -14,6 +14,7 @@ import { loadBotConfig } from '../src/config.js';
 import { createLogger } from '../src/ops/logger.js';
 import { readChildConfig, type ChildMessage, type ChildMetrics, type ParentMessage } from './child-config.js';
 import { startReferenceTracker, type ReferenceTask, type ReferenceTracker } from './reference-tracker.js';
+import { runSoak } from './soak.js';
 import { startTimeline, type TimeWarp } from './time-warp.js';
 
 const config = readChildConfig();
@@ -41,6 +42,13 @@ async function prepare(): Promise<() => Promise<Running>> {
     const app: App = await createApp({ config: botConfig, logger });
     return async () => {
       await app.start();
+      const soak = config.soak;
+      if (soak) {
+        void runSoak(app, soak).then(
+          (figures) => send({ type: 'soak', figures }),
+          (error: unknown) => send({ type: 'failed', error: String(error) }),
+        );
+      }
       return {
         async stop() {
           if (process.env.BENCH_DUMP_METRICS) console.error(await app.metrics.registry.metrics());

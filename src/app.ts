@@ -1,6 +1,7 @@
 import type { Client } from 'discord.js';
 import { wireShardClient } from './app/client-wiring.js';
 import { createShardLifecycle } from './app/lifecycle.js';
+import { createRetentionSweep, endedBucketMs } from './app/retention-sweep.js';
 import { assembleTracking } from './app/tracking.js';
 import { soleShardLedgers, type ShardLedgers } from './cluster/shard-ledgers.js';
 import { shardNamespace, type ShardRef } from './cluster/shard-ref.js';
@@ -74,15 +75,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const shardMetrics = metrics.forShard(shard.id, { tasksTracked: () => trackedNow() });
 
   const client = createDiscordClient({ shard, apiUrl: config.discordApiUrl });
-  const store =
-    options.store ??
-    (await createTrackingStore({
-      url: config.storeUrl,
-      namespace: shardNamespace(config.storeNamespace, shard),
-      logger: logger.child({ component: 'store' }),
-      commandTimeoutMs: config.storeCommandTimeoutMs,
-      fence: options.fence,
-    }));
+  const store = options.store ?? (await openShardStore(options, shard, logger));
   const tracking = assembleTracking({
     config,
     shard,
@@ -104,7 +97,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const checks = shardChecks({ gateway, store });
   const serveOps = config.httpPort !== 0 && options.serveOps !== false;
   const lifecycle = createShardLifecycle({
-    parts: { ...tracking, client, store },
+    parts: {
+      ...tracking,
+      client,
+      store,
+      retention: createRetentionSweep({ ...config, tracker, clock, logger }),
+    },
     discordToken: config.discordToken,
     health: { id: shard.id, gateway, checks, activeTasks: () => scheduler.size },
     ops: serveOps ? { port: config.httpPort, host: config.httpHost, registry: metrics.registry } : undefined,
@@ -137,4 +135,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     start: () => lifecycle.start(),
     stop: (stopOptions) => lifecycle.stop(stopOptions),
   };
+}
+
+/** The shard's own store, in its namespace, fenced by its lease term (if any). */
+function openShardStore(options: AppOptions, shard: ShardRef, logger: Logger): Promise<TrackingStore> {
+  const { config } = options;
+  return createTrackingStore({
+    url: config.storeUrl,
+    namespace: shardNamespace(config.storeNamespace, shard),
+    logger: logger.child({ component: 'store' }),
+    commandTimeoutMs: config.storeCommandTimeoutMs,
+    fence: options.fence,
+    endedBucketMs: endedBucketMs(config.retentionMs),
+  });
 }

@@ -25,6 +25,14 @@ const byteCount = (what: string) =>
     .transform(Number)
     .refine((n) => Number.isSafeInteger(n), `expected ${what} (a whole number of bytes; 0 turns it off)`);
 
+const days = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, `expected ${what} (a number of days, decimals allowed)`)
+    .transform(Number)
+    .refine((n) => n > 0 && n * 86_400_000 <= Number.MAX_SAFE_INTEGER, `expected ${what} greater than 0`);
+
 const port = z
   .string()
   .trim()
@@ -106,6 +114,7 @@ const botShape = {
   STORE_COMMAND_TIMEOUT_MS: positiveInt('how long one Redis store operation may wait, in milliseconds'),
   DOWNLOAD_DIR: z.string().trim().min(1),
   DOWNLOAD_DIR_MAX_BYTES: byteCount('the most bytes of videos kept in DOWNLOAD_DIR between tries'),
+  RETENTION_DAYS: days('how long ended tasks are kept'),
 };
 
 export const DEFAULTS = {
@@ -134,6 +143,7 @@ export const DEFAULTS = {
   STORE_COMMAND_TIMEOUT_MS: '5000',
   DOWNLOAD_DIR: join(tmpdir(), 'sora-tracker'),
   DOWNLOAD_DIR_MAX_BYTES: String(2 * 1024 ** 3),
+  RETENTION_DAYS: '30',
 } as const;
 
 export interface VideoApiConfig {
@@ -178,6 +188,8 @@ export interface BotConfig extends VideoApiConfig {
   downloadDir: string;
   /** The most bytes of downloads a shard's folder keeps between tries of a delivery; 0 keeps none. */
   downloadDirMaxBytes: number;
+  /** How long an ended task (and a quarantined record) is kept after it ended, in milliseconds. */
+  retentionMs: number;
 }
 
 export { ConfigError } from './config-error.js';
@@ -308,6 +320,7 @@ export function loadBotConfig(env: Env): BotConfig {
     storeCommandTimeoutMs: raw.STORE_COMMAND_TIMEOUT_MS,
     downloadDir: raw.DOWNLOAD_DIR,
     downloadDirMaxBytes: raw.DOWNLOAD_DIR_MAX_BYTES,
+    retentionMs: Math.round(raw.RETENTION_DAYS * 86_400_000),
   };
 }
 

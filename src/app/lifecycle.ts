@@ -9,6 +9,7 @@ import type { PollScheduler } from '../scheduling/poll-scheduler.js';
 import type { TrackingStore } from '../store/index.js';
 import type { Tracker } from '../tracking/tracker.js';
 import type { VideoApiClient } from '../video-api/client.js';
+import type { RetentionSweep } from './retention-sweep.js';
 
 /** Everything a shard opens, in the order it is closed. */
 export interface ShardParts {
@@ -20,6 +21,8 @@ export interface ShardParts {
   store: TrackingStore;
   /** Removes the downloads a dead process left behind (delivery/download-dir.ts). */
   sweepDownloads(): Promise<void>;
+  /** Deletes what ended before the retention period, on a schedule. */
+  retention: RetentionSweep;
 }
 
 export interface ShardLifecycle {
@@ -65,6 +68,7 @@ export function createShardLifecycle(deps: {
         logger.warn({ err: error }, 'could not sweep the download folder');
       });
       await parts.client.login(deps.discordToken);
+      parts.retention.start();
     },
     async stop({ graceMs = 10_000 } = {}) {
       accepting = false;
@@ -82,6 +86,8 @@ async function closeShard(
   clock: Clock,
 ): Promise<void> {
   const deadline = clock.now() + graceMs;
+  // Stops at once between two batches; a batch in flight ends with the store at the latest.
+  const retentionStopped = parts.retention.stop();
   await parts.scheduler.stop({ graceMs: Math.max(0, graceMs - 2_000) });
   // Let message writes already started land and be recorded, within what is left of the grace.
   await Promise.race([parts.tracker.settled(), clock.sleep(Math.max(0, deadline - clock.now()))]);
@@ -90,4 +96,5 @@ async function closeShard(
   await ops?.close();
   await parts.videoApi.close();
   await parts.store.close();
+  await retentionStopped;
 }

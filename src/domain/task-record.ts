@@ -84,6 +84,8 @@ export interface TaskRecord {
   /** `active` tasks are in the active index and are polled; the store keeps the two in step. */
   state: 'active' | 'ended';
   endReason?: EndReason | undefined;
+  /** When the task ended; what retention counts from. Absent in records of earlier versions (see `endedAtOf`). */
+  endedAt?: number | undefined;
   /** The last snapshot read from the API. */
   snapshot?: VideoSnapshot | undefined;
   trackedAt: number;
@@ -127,4 +129,13 @@ export interface SubscriptionRecord {
   state: SubscriptionState;
   stoppedBy?: string | undefined;
   delivery?: SubscriptionDelivery | undefined;
+}
+
+/**
+ * When a task ended, for retention (docs/configuration.md#retention): its `endedAt`, or for a record
+ * written before that field existed, the last time anything happened to it.
+ */
+export function endedAtOf(task: TaskRecord): number {
+  if (task.endedAt !== undefined) return task.endedAt;
+  return Math.max(task.lastChangeAt, task.lastPolledAt ?? 0, task.delivery?.finishedAt ?? 0);
 }

@@ -25,7 +25,8 @@ function countKeysOf(ownerMembers: readonly string[]): string[] {
   });
 }
 
-const activeLockKey = (taskId: string) => `active:${taskId}`;
+/** The lock of a task's entries in the active index. */
+export const activeLockKey = (taskId: string) => `active:${taskId}`;
 const activeBucketKey = (taskId: string) => storeKeys.activeBucket(activeBucketOf(taskId));
 
 /**

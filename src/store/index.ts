@@ -1,5 +1,11 @@
 export { createTrackingStore } from './tracking-store.js';
-export type { ActiveOwners, CreateStoreOptions, TrackingStore } from './tracking-store.js';
+export type {
+  ActiveOwners,
+  CreateStoreOptions,
+  PruneCounts,
+  PruneOptions,
+  TrackingStore,
+} from './tracking-store.js';
 export {
   FencedOutError,
   isFencedOut,
@@ -20,4 +26,5 @@ export {
   type SubscriptionState,
   type TaskDelivery,
   type TaskRecord,
+  endedAtOf,
 } from './records.js';

@@ -22,6 +22,12 @@ export const storeKeys = {
   /** Active tasks tracked in one guild (for the per-guild limit). */
   guildActive: (guildId: string) => `idx:guild-active:${part(guildId)}`,
   activeBucket: (bucket: number) => `idx:active:${bucket}`,
+  /** Ended tasks by when they ended (a bucket starting at `start` ms), what retention sweeps. */
+  endedBucket: (start: number) => `idx:ended:${start}`,
+  /** The starts of the ended buckets that exist. */
+  endedBuckets: 'idx:ended-buckets',
+  /** Set once the tasks ended before the ended index existed have been put in it. */
+  endedIndexed: 'meta:ended-indexed',
   quarantine: (key: string, at: number) => `quarantine:${key}:${at}`,
 };
 

@@ -7,7 +7,7 @@ import { openBackend, type KeyValueBackend } from './backends/index.js';
  */
 
 /** The key kinds of the tracking store (keys.ts); quarantined records stay for the operator. */
-const RECORD_PREFIXES = ['task:', 'sub:', 'idx:'] as const;
+const RECORD_PREFIXES = ['task:', 'sub:', 'idx:', 'meta:'] as const;
 
 export interface NamespaceRecords {
   /** Ids of every task record, active or ended. */

@@ -25,6 +25,7 @@ export {
   type SubscriptionState,
   type TaskDelivery,
   type TaskRecord,
+  endedAtOf,
 } from '../domain/task-record.js';
 
 // ---- stored shapes ----
@@ -109,6 +110,7 @@ export const storedTaskSchema: z.ZodType<StoredTask> = z.object({
   id: nonEmpty,
   state: z.enum(['active', 'ended']),
   endReason: z.enum(END_REASONS).optional(),
+  endedAt: epochMs.optional(),
   snapshot: storedSnapshotSchema.optional(),
   trackedAt: epochMs,
   lastChangeAt: epochMs,

@@ -8,6 +8,21 @@ export interface ActiveOwners {
   guildId?: string | undefined;
 }
 
+/** What one `pruneEnded` call deleted; `more`: it stopped at its limit, call it again. */
+export interface PruneCounts {
+  tasks: number;
+  subscriptions: number;
+  quarantined: number;
+  more: boolean;
+}
+
+export interface PruneOptions {
+  /** The most tasks (and quarantined records) one call deletes or unlists; default 500. */
+  limit?: number;
+  /** Runs the check and deletion of one task, e.g. under the tracker's lock of that task. */
+  guard?: <T>(taskId: string, work: () => Promise<T>) => Promise<T>;
+}
+
 /**
  * Everything needed to resume tracking after a restart, even after `kill -9`. Each record is written
  * atomically; indexes are written after the records they point to when adding and before them when
@@ -67,6 +82,13 @@ export interface TrackingStore {
   countActiveForUser(userId: string): Promise<number>;
   /** Active tasks tracked in this guild (for the per-guild limit). */
   countActiveForGuild(guildId: string): Promise<number>;
+
+  /**
+   * Retention (docs/configuration.md#retention): deletes tasks that ended before `cutoffMs`, are not in
+   * the active index and have nothing of their delivery left to finish, with their subscriptions and
+   * index entries; and quarantined records moved aside before `cutoffMs`. Bounded by `limit`.
+   */
+  pruneEnded(cutoffMs: number, options?: PruneOptions): Promise<PruneCounts>;
 
   /** Rejects with a short reason when the backend does not answer (for /healthz). */
   ping(): Promise<void>;

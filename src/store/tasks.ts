@@ -1,4 +1,5 @@
 import { taskCodec } from './codecs.js';
+import type { EndedIndex } from './ended-index.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import { storeKeys } from './keys.js';
 import type { RecordIo } from './record-io.js';
@@ -7,8 +8,16 @@ import type { TrackingStore } from './store-port.js';
 
 export type TaskOperations = Pick<TrackingStore, 'getTask' | 'getTasks' | 'putTask'>;
 
-/** Task records: one key each, written under the task's lock. */
-export function createTaskOperations({ io, lock }: { io: RecordIo; lock: KeyedMutex }): TaskOperations {
+/** Task records: one key each, written under the task's lock; an ended one is listed by when it ended. */
+export function createTaskOperations({
+  io,
+  lock,
+  ended,
+}: {
+  io: RecordIo;
+  lock: KeyedMutex;
+  ended: EndedIndex;
+}): TaskOperations {
   return {
     getTask: (taskId) => io.read(storeKeys.task(taskId), taskCodec),
 
@@ -25,6 +34,8 @@ export function createTaskOperations({ io, lock }: { io: RecordIo; lock: KeyedMu
     async putTask(task) {
       const key = storeKeys.task(task.id);
       await lock.run(key, () => io.write(key, task, taskCodec));
+      // After the record, as indexes are when adding (store-port.ts).
+      await ended.note(task);
     },
   };
 }

@@ -1,18 +1,20 @@
 import type { Logger } from '../ops/logger.js';
 import { createSystemClock, type Clock } from '../scheduling/clock.js';
-import { createActiveIndex } from './active-index.js';
+import { activeLockKey, createActiveIndex } from './active-index.js';
 import { openBackend, type WriteFence } from './backends/index.js';
 import { indexStorageOver } from './codecs.js';
+import { createEndedIndex } from './ended-index.js';
 import { createIndexSets } from './index-sets.js';
 import { createKeyedMutex } from './keyed-mutex.js';
 import { createOperationGate } from './operation-gate.js';
 import { createRecordIo } from './record-io.js';
+import { createRetention } from './retention.js';
 import { createSubscriptionOperations } from './subscriptions.js';
 import type { TrackingStore } from './store-port.js';
 import { createTaskOperations } from './tasks.js';
 
 export type { ActiveOwners } from './active-index.js';
-export type { TrackingStore } from './store-port.js';
+export type { PruneCounts, PruneOptions, TrackingStore } from './store-port.js';
 
 export interface CreateStoreOptions {
   /** `sqlite://<path>` (relative to the working directory), `redis://…`, `rediss://…` or `memory://`. */
@@ -43,6 +45,11 @@ export interface CreateStoreOptions {
    * once the lease holds another value (docs/scaling.md#fencing).
    */
   fence?: WriteFence | undefined;
+  /**
+   * Width of the buckets that list ended tasks by when they ended (docs/configuration.md#retention);
+   * default 1 hour. Only how finely retention finds old tasks, never what it deletes.
+   */
+  endedBucketMs?: number | undefined;
 }
 
 const DEFAULT_NAMESPACE = 'sora-tracker';
@@ -77,9 +84,20 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
   const indexes = createIndexSets(indexStorageOver(io), {
     maxCachedKeys: options.maxCachedIndexKeys ?? 50_000,
   });
-  const tasks = createTaskOperations({ io, lock });
+  const bucketMs = Math.max(1_000, Math.floor(options.endedBucketMs ?? 3_600_000));
+  const ended = createEndedIndex({ backend, io, indexes, lock, bucketMs });
+  const tasks = createTaskOperations({ io, lock, ended });
   const subscriptions = createSubscriptionOperations({ backend, io, indexes, lock });
   const active = createActiveIndex({ indexes, lock });
+  const retention = createRetention({
+    backend,
+    io,
+    indexes,
+    ended,
+    lock,
+    activeLockKey,
+    isActive: active.isActive,
+  });
 
   const gate = createOperationGate('The tracking store is closed');
   return {
@@ -100,6 +118,7 @@ export async function createTrackingStore(options: CreateStoreOptions): Promise<
     activeOwners: gate.wrap(active.activeOwners),
     countActiveForUser: gate.wrap(active.countActiveForUser),
     countActiveForGuild: gate.wrap(active.countActiveForGuild),
+    pruneEnded: gate.wrap(retention.pruneEnded),
     ping: gate.wrap(() => backend.ping()),
     async close() {
       // Operations stuck on a stalled Redis are given up on (closing the backend rejects them): a shard

@@ -27,7 +27,7 @@ export const FINAL_GRACE_MS = 2_000;
  * finished by resume(). Returns false while delivery still has work to retry. Needs the task lock.
  */
 export async function endTask(ctx: TrackerContext, task: TaskRecord, reason: EndReason): Promise<boolean> {
-  const ended: TaskRecord = { ...task, state: 'ended', endReason: reason };
+  const ended: TaskRecord = { ...task, state: 'ended', endReason: reason, endedAt: ctx.clock.now() };
   await ctx.store.putTask(ended);
   ctx.logger.info({ taskId: task.id, reason }, 'task ended');
   return finishEnding(ctx, ended);

@@ -47,6 +47,7 @@ export async function dropSubscriptionLocked(ctx: TrackerContext, sub: Subscript
     if (channelIds.length === 0 && task.state === 'active') {
       next.state = 'ended';
       next.endReason = 'untracked';
+      next.endedAt = ctx.clock.now();
       await store.putTask(next);
       await store.setActive(task.id, false);
       ctx.queue?.unschedule(task.id);

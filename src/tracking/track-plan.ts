@@ -53,10 +53,12 @@ export function planTrack(situation: TrackSituation): TrackPlan {
 }
 
 /** The ended task with the new channel added: delivery runs again for it, not for what was already sent. */
-function joinEnding(task: TaskRecord, { snapshot, request }: TrackSituation): TaskRecord {
+function joinEnding(task: TaskRecord, { snapshot, request, now }: TrackSituation): TaskRecord {
   return {
     ...task,
     snapshot,
+    // Retention counts from this end, the one the new channel sees.
+    endedAt: now,
     channelIds: [...new Set([...task.channelIds, request.channelId])],
     ...(task.delivery ? { delivery: { ...task.delivery, finishedAt: undefined } } : {}),
   };

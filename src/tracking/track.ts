@@ -98,7 +98,13 @@ async function takeBack(ctx: TrackerContext, task: TaskRecord, channelId: string
   await ctx.store.deleteSubscription(task.id, channelId);
   const remaining = task.channelIds.filter((id) => id !== channelId);
   if (remaining.length === 0) {
-    await ctx.store.putTask({ ...task, channelIds: [], state: 'ended', endReason: 'untracked' });
+    await ctx.store.putTask({
+      ...task,
+      channelIds: [],
+      state: 'ended',
+      endReason: 'untracked',
+      endedAt: ctx.clock.now(),
+    });
     await ctx.store.setActive(task.id, false);
   } else {
     await ctx.store.putTask({ ...task, channelIds: remaining });

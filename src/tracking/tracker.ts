@@ -55,5 +55,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       ctx.lastRefreshAt.delete(taskId);
     },
     inMemory: () => ({ republish: ctx.republish.size, refreshCooldowns: ctx.lastRefreshAt.size }),
+    pruneEnded: (cutoffMs, limit) =>
+      ctx.store.pruneEnded(cutoffMs, { limit, guard: (taskId, work) => ctx.locks.run(taskId, work) }),
   };
 }

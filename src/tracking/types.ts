@@ -3,7 +3,7 @@ import type { VideoSnapshot } from '../domain/video.js';
 import type { Logger } from '../ops/logger.js';
 import type { Clock } from '../scheduling/clock.js';
 import type { PollOutcome } from '../scheduling/poll-scheduler.js';
-import type { SubscriptionRecord, TaskRecord, TrackingStore } from '../store/index.js';
+import type { PruneCounts, SubscriptionRecord, TaskRecord, TrackingStore } from '../store/index.js';
 import type { VideoApiClient } from '../video-api/client.js';
 
 /**
@@ -156,4 +156,9 @@ export interface Tracker {
   forget(taskId: string): void;
   /** How many entries the tracker keeps in memory (for tests and the soak benchmark). */
   inMemory(): { republish: number; refreshCooldowns: number };
+  /**
+   * One batch of retention (TrackingStore.pruneEnded): deletes up to `limit` tasks that ended before
+   * `cutoffMs`, each under the task's lock so that a task tracked again meanwhile is kept.
+   */
+  pruneEnded(cutoffMs: number, limit: number): Promise<PruneCounts>;
 }

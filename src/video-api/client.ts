@@ -72,9 +72,9 @@ export interface VideoApiClient {
   close(): Promise<void>;
 }
 
-export function createVideoApiClient(options: VideoApiClientOptions): VideoApiClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const ctx: HttpContext = {
+/** The HTTP side of a client: its agents, its slots for status requests, its key and retries. */
+function httpContextOf(options: VideoApiClientOptions, baseUrl: string): HttpContext {
+  return {
     agent: createAgent(options.timeoutMs ?? 30_000),
     foreignAgent: options.allowPrivateUrls ? undefined : createGuardedAgent(options.timeoutMs ?? 30_000),
     slots: createSemaphore(Math.max(1, options.maxInFlight ?? 8)),
@@ -85,6 +85,11 @@ export function createVideoApiClient(options: VideoApiClientOptions): VideoApiCl
     retry: options.retry ?? { attempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 },
     random: options.random ?? Math.random,
   };
+}
+
+export function createVideoApiClient(options: VideoApiClientOptions): VideoApiClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const ctx = httpContextOf(options, baseUrl);
   const memory = createTaskMemory(options.rememberTasks ?? 5_000);
   // Downloads take slots of their own: eight slow files must never hold every status poll up.
   const downloadCtx: HttpContext = { ...ctx, slots: createSemaphore(Math.max(1, options.maxDownloads ?? 4)) };

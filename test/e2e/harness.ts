@@ -38,8 +38,8 @@ export interface Stack {
   env: Record<string, string>;
   dataDir: string;
   app: App | undefined;
-  /** Starts (or restarts) the bot in this process on the stack's store. */
-  startBot(overrides?: Record<string, string>): Promise<App>;
+  /** Starts (or restarts) the bot in this process on the stack's store; `clock`: the bot's own (default the system's). */
+  startBot(overrides?: Record<string, string>, options?: { clock?: Clock }): Promise<App>;
   stopBot(): Promise<void>;
   /** `/sora <subcommand>` typed by `user` in `channel`. */
   sora(
@@ -132,7 +132,7 @@ export function useStack() {
       env,
       dataDir,
       app: undefined,
-      async startBot(overrides = {}) {
+      async startBot(overrides = {}, botOptions = {}) {
         const config = loadBotConfig({ ...env, ...overrides });
         const logger = createLogger({
           level: config.logLevel,
@@ -144,7 +144,7 @@ export function useStack() {
             },
           }),
         });
-        const app = await createApp({ config, logger });
+        const app = await createApp({ config, logger, ...botOptions });
         stack.app = app;
         await app.start();
         // Ready once the command is registered (REGISTER_COMMANDS=true registers it after the gateway).

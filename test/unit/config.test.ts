@@ -49,6 +49,16 @@ describe('configuration', () => {
     expect(error.variable).toBe('DOWNLOAD_DIR_MAX_BYTES');
   });
 
+  it('keeps ended tasks 30 days unless RETENTION_DAYS says otherwise (decimals allowed)', () => {
+    expect(loadBotConfig(minimal).retentionMs).toBe(30 * 86_400_000);
+    expect(loadBotConfig({ ...minimal, RETENTION_DAYS: '0.5' }).retentionMs).toBe(43_200_000);
+    for (const bad of ['0', '-1', 'forever', '1e3']) {
+      const error = errorOf(() => loadBotConfig({ ...minimal, RETENTION_DAYS: bad }));
+      expect(error.variable).toBe('RETENTION_DAYS');
+      expect(error.message.split('\n')).toHaveLength(1);
+    }
+  });
+
   it('falls back to OPENAI_API_KEY and OPENAI_BASE_URL, and drops a trailing slash', () => {
     const config = loadVideoApiConfig({
       OPENAI_API_KEY: 'sk-openai',

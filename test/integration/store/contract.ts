@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SubscriptionRecord, TrackingStore } from '../../../src/store/index.js';
+import { retentionCases } from './retention-contract.js';
 import { sampleSnapshot, sampleSubscription, sampleTask } from './support.js';
 
 /**
@@ -245,5 +246,7 @@ export function describeStoreContract(name: string, open: () => Promise<Tracking
       await expect(pending).resolves.toBeUndefined();
       await expect(store.getTask('closing')).rejects.toThrow(/closed/);
     });
+
+    retentionCases(fresh);
   });
 }

@@ -155,6 +155,37 @@ describe('sqlite:// store on disk', () => {
     expect(await rawRead(file, 'sora-tracker:sub:video_1:c1')).toBeUndefined();
   }, 5_000);
 
+  it('retention deletes quarantined records moved aside before the cutoff', async () => {
+    const file = join(temp.dir, 'quarantine-retention.sqlite');
+    const store = await openAt(file);
+    await rawWrite(file, 'sora-tracker:task:video_bad', 'not json');
+    expect(await store.getTask('video_bad')).toBeUndefined();
+    const key = 'sora-tracker:quarantine:task:video_bad:1000';
+    expect(await rawRead(file, key)).toBeDefined();
+
+    // Moved aside at 1000 (the manual clock): kept until the cutoff is past it.
+    expect((await store.pruneEnded(1_000)).quarantined).toBe(0);
+    expect(await rawRead(file, key)).toBeDefined();
+    expect((await store.pruneEnded(1_001)).quarantined).toBe(1);
+    expect(await rawRead(file, key)).toBeUndefined();
+  });
+
+  it('retention finds the ended tasks of a file written before ended tasks were listed', async () => {
+    const file = join(temp.dir, 'legacy.sqlite');
+    // As an earlier version stored it: no endedAt, and no list of ended tasks.
+    const { snapshot: _snapshot, ...legacy } = sampleTask('video_legacy', {
+      state: 'ended',
+      endReason: 'completed',
+      lastChangeAt: 5_000,
+      lastPolledAt: 6_000,
+    });
+    await rawWrite(file, 'sora-tracker:task:video_legacy', JSON.stringify({ value: legacy }));
+    const store = await openAt(file);
+    expect((await store.pruneEnded(6_000)).tasks).toBe(0);
+    expect((await store.pruneEnded(6_001)).tasks).toBe(1);
+    expect(await rawRead(file, 'sora-tracker:task:video_legacy')).toBeUndefined();
+  });
+
   it('treats a damaged index as empty instead of failing', async () => {
     const file = join(temp.dir, 'index.sqlite');
     const { logger, lines } = collectingLogger();
