@@ -2,10 +2,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DownloadResult } from '../../../src/video-api/client.js';
 import type { VideoApiError } from '../../../src/video-api/errors.js';
-import { videoBytes, type Dialect, type TaskScript } from '../../../testkit/fake-video-api/index.js';
-import { API_KEY, rejectionOf, startHarness, tempDirectory, type Harness } from './support.js';
+import { videoBytes, type Dialect } from '../../../testkit/fake-video-api/index.js';
+import {
+  API_KEY,
+  completed,
+  expectFile,
+  rejectionOf,
+  startHarness,
+  tempDirectory,
+  type Harness,
+} from './support.js';
 
 const MiB = 1024 * 1024;
 let harness: Harness;
@@ -19,16 +26,6 @@ afterEach(async () => {
   await harness.close();
   await dir.remove();
 });
-
-const completed = (id: string, extra: Partial<TaskScript> = {}): TaskScript => ({
-  id,
-  steps: [{ atMs: 0, status: 'completed' }],
-  ...extra,
-});
-
-function expectFile(result: DownloadResult): asserts result is Extract<DownloadResult, { kind: 'file' }> {
-  expect(result.kind).toBe('file');
-}
 
 describe('bytes from /content (OpenAI, new-api, GSA)', () => {
   it('streams the MP4 to a temp file in the given directory, byte for byte, with the key', async () => {

@@ -5,10 +5,8 @@
  * a name that resolves to one.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DownloadResult } from '../../../src/video-api/client.js';
 import type { VideoApiError } from '../../../src/video-api/errors.js';
-import type { TaskScript } from '../../../testkit/fake-video-api/index.js';
-import { rejectionOf, startHarness, tempDirectory, type Harness } from './support.js';
+import { completed, expectFile, rejectionOf, startHarness, tempDirectory, type Harness } from './support.js';
 
 const MiB = 1024 * 1024;
 let harness: Harness;
@@ -22,16 +20,6 @@ afterEach(async () => {
   await harness.close();
   await dir.remove();
 });
-
-const completed = (id: string, extra: Partial<TaskScript> = {}): TaskScript => ({
-  id,
-  steps: [{ atMs: 0, status: 'completed' }],
-  ...extra,
-});
-
-function expectFile(result: DownloadResult): asserts result is Extract<DownloadResult, { kind: 'file' }> {
-  expect(result.kind).toBe('file');
-}
 
 describe('relay-supplied links to private addresses', () => {
   it('skips a public link on 127.0.0.1 and takes the file from the relay itself', async () => {

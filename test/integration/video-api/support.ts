@@ -1,5 +1,6 @@
 /** Shared pieces of the video API tests: a log collector, a clock that records backoff sleeps, wiring. */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../../src/scheduling/clock.js';
@@ -13,7 +14,9 @@ import {
   startFakeVideoApi,
   type FakeVideoApi,
   type FakeVideoApiOptions,
+  type TaskScript,
 } from '../../../testkit/fake-video-api/index.js';
+import type { DownloadResult } from '../../../src/video-api/client.js';
 import { createManualClock, type ManualClock } from '../../../testkit/clock/manual-clock.js';
 
 export const API_KEY = 'sk-test-0123456789abcdefSECRET';
@@ -122,4 +125,17 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Pro
     if (Date.now() > deadline) throw new Error('condition not met before the deadline');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** A task that is completed from the start. */
+export const completed = (id: string, extra: Partial<TaskScript> = {}): TaskScript => ({
+  id,
+  steps: [{ atMs: 0, status: 'completed' }],
+  ...extra,
+});
+
+export function expectFile(
+  result: DownloadResult,
+): asserts result is Extract<DownloadResult, { kind: 'file' }> {
+  expect(result.kind).toBe('file');
 }
