@@ -124,7 +124,10 @@ async function download(
       kind === 'expired' ? 'video expired before download' : 'video download failed',
     );
     if (kind === 'expired') return 'expired';
-    // 5xx, timeouts, resets, a cut-off body (after the client's own tries), 429: worth another try later.
-    return kind === 'transient' || kind === 'rate_limited' ? 'transient' : 'failed';
+    // 5xx, timeouts, resets, a cut-off body (after the client's own tries), 429, and a refused key (rotated,
+    // or a relay's billing: polls wait for it too): worth another try later, within the delivery's window.
+    return kind === 'transient' || kind === 'rate_limited' || kind === 'unauthorized'
+      ? 'transient'
+      : 'failed';
   }
 }

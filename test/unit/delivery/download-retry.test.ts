@@ -148,11 +148,15 @@ describe('delivery of a video whose download fails for a passing reason', () => 
     expect(task.delivery?.finishedAt).toBeDefined();
   });
 
-  it('a 429 on the download is tried again too', async () => {
-    answer = () => Promise.reject(failure('rate_limited'));
-    await deliverLatest(deliveryUnderTest());
-    expect(posted).toEqual([]);
-    expect((await store.getTask(TASK_ID))!.delivery?.download?.state).toBe('waiting');
+  it('a 429 or a refused key on the download is tried again too', async () => {
+    for (const kind of ['rate_limited', 'unauthorized'] as const) {
+      posted = [];
+      await store.putTask(endedTask());
+      answer = () => Promise.reject(failure(kind));
+      await deliverLatest(deliveryUnderTest());
+      expect(posted, kind).toEqual([]);
+      expect((await store.getTask(TASK_ID))!.delivery?.download?.state, kind).toBe('waiting');
+    }
   });
 
   it('links the video after 10 minutes of failures, as a failed download is linked', async () => {
@@ -167,8 +171,8 @@ describe('delivery of a video whose download fails for a passing reason', () => 
     expect(record.at - record.since!).toBe(10 * MINUTE);
   });
 
-  it('links at once when the failure stands (a link that no longer works, a refusal)', async () => {
-    for (const kind of ['not_found', 'unauthorized', 'bad_request'] as const) {
+  it('links at once when the failure stands (a link that no longer works, a request refused as such)', async () => {
+    for (const kind of ['not_found', 'bad_request'] as const) {
       posted = [];
       await store.putTask(endedTask());
       await store.putSubscription(subscription());
