@@ -24,7 +24,9 @@ async function trackLocked(ctx: TrackerContext, taskId: string, request: TrackRe
   const existingTask = await store.getTask(taskId);
   const existing = await store.getSubscription(taskId, request.channelId);
   if (existing?.state === 'active' && existing.messageId !== undefined && existingTask) {
-    return alreadyTracked(ctx, existing, existingTask, request);
+    const result = await alreadyTracked(ctx, existing, existingTask, request);
+    await keepFollowing(ctx, existingTask, request);
+    return result;
   }
   const refusal = await limitRefusal(ctx, request);
   if (refusal) return refusal;
@@ -43,7 +45,14 @@ async function trackLocked(ctx: TrackerContext, taskId: string, request: TrackRe
     nonce: randomUUID().replace(/-/g, '').slice(0, 25),
   });
   await record(ctx, plan, request);
-  const result = await createMessage(ctx, plan.subscription, plan.task);
+  let result: TrackResult;
+  try {
+    result = await createMessage(ctx, plan.subscription, plan.task);
+  } catch (error) {
+    // Recorded and active, perhaps posted: the schedule must have it, or nothing polls it until a restart.
+    ctx.queue?.schedule(taskId, {});
+    throw error;
+  }
   if (result.kind !== 'tracked') {
     // Nothing was posted: take back what was recorded so nothing is tracked.
     await takeBack(ctx, plan.task, request.channelId);
@@ -69,6 +78,22 @@ async function alreadyTracked(
     (current) => current && withNotify(current, request.requesterId, true),
   );
   return { kind: 'already_tracked', subscription: updated ?? existing, task };
+}
+
+/**
+ * A channel that shows a task which is not over must have it on the schedule and in the active index: an
+ * earlier try may have stopped between writing the subscription and either (a store outage, a lease lost),
+ * and the person asking again is the chance to repair it.
+ */
+async function keepFollowing(ctx: TrackerContext, task: TaskRecord, request: TrackRequest): Promise<void> {
+  if (task.state === 'ended') return;
+  if (!(await ctx.store.isActive(task.id))) {
+    await ctx.store.setActive(task.id, true, {
+      userId: request.requesterId,
+      ...(request.guildId !== undefined ? { guildId: request.guildId } : {}),
+    });
+  }
+  ctx.queue?.schedule(task.id, {});
 }
 
 async function limitRefusal(ctx: TrackerContext, request: TrackRequest): Promise<TrackResult | undefined> {

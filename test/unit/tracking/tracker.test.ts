@@ -74,6 +74,38 @@ describe('tracker', () => {
     }
   });
 
+  it('asked again for a task an earlier try left off the index and the schedule, repairs both', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    await tracker.track(request());
+    // As a store outage between the subscription and the index would leave it, with nothing scheduled.
+    await store.setActive('video_abc', false);
+    queue.scheduled.clear();
+
+    const again = await tracker.track(request());
+    expect(again.kind).toBe('already_tracked');
+    expect(await store.isActive('video_abc')).toBe(true);
+    expect(await store.countActiveForUser(request().requesterId)).toBe(1);
+    expect(queue.scheduled.has('video_abc')).toBe(true);
+    expect(pub.created).toHaveLength(1);
+  });
+
+  it('a track that fails after recording the task still leaves it on the schedule', async () => {
+    api.answers.set('video_abc', snapshot('video_abc'));
+    const failing = { ...pub.publisher, create: () => Promise.reject(new Error('store went away mid-post')) };
+    const withFailingPost = createTracker({
+      store,
+      videoApi: api.api,
+      publisher: failing,
+      clock,
+      logger: pino({ level: 'silent' }),
+      limits,
+      random: () => 0.5,
+    });
+    withFailingPost.attach(queue);
+    await expect(withFailingPost.track(request())).rejects.toThrow('store went away mid-post');
+    expect(queue.scheduled.has('video_abc')).toBe(true);
+  });
+
   it('refuses an invalid id without asking the API, and tracks nothing for an unknown task', async () => {
     expect((await tracker.track(request({ taskId: '../etc/passwd' }))).kind).toBe('invalid_id');
     expect(api.calls).toEqual([]);
