@@ -12,7 +12,7 @@ import type { ShardMetrics } from '../ops/metrics.js';
 import type { Clock } from '../scheduling/clock.js';
 import { createPollCadence, type PollCadenceOptions } from '../scheduling/poll-cadence.js';
 import { createPollScheduler, type PollScheduler } from '../scheduling/poll-scheduler.js';
-import type { TrackingStore } from '../store/index.js';
+import { isFencedOut, type TrackingStore } from '../store/index.js';
 import type { CrossShardLedger } from '../tracking/tracker.js';
 import { NOT_READY_GIVE_UP_MS } from '../video-api/content-readiness.js';
 import {
@@ -148,6 +148,7 @@ export function assembleTracking(deps: ShardTrackingDeps): ShardTracking {
       tracker.forget(taskId);
     },
     poll: (taskId, signal, release) => tracker.poll(taskId, signal, release),
+    isQuietError: isFencedOut,
   });
   isScheduled = (taskId) => scheduler.has(taskId);
   tracker.attach(scheduler);

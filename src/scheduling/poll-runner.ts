@@ -1,5 +1,4 @@
 import type { Logger } from '../ops/logger.js';
-import { isFencedOut } from '../store/backends/backend.js';
 import type { Clock } from './clock.js';
 import type { DueQueue, TrackedTask } from './due-queue.js';
 import {
@@ -27,6 +26,7 @@ export interface PollRunnerDeps {
   poll: PollFn;
   nextDelay: PollDelayStrategy | undefined;
   forget: ((taskId: string) => void) | undefined;
+  isQuietError: ((error: unknown) => boolean) | undefined;
   /** A poll gave its slot back before settling: another may start. */
   onSlotReleased(): void;
   /** A poll settled and its task was rescheduled (or left the schedule). */
@@ -141,8 +141,8 @@ function settleFailure(deps: PollRunnerDeps, task: TrackedTask, error: unknown, 
   };
   // "Not found" is expected for a while just after a task is created (src/tracking/not-found.ts).
   const expected = facts?.kind === 'transient' || facts?.kind === 'not_found';
-  // A stale app (its lease term over) is being stopped: the store said so once already.
-  if (isFencedOut(error)) logger.debug(context, 'poll not recorded: the shard lease term is over');
+  // E.g. a stale app (its lease term over) being stopped: the store said so once already.
+  if (deps.isQuietError?.(error)) logger.debug(context, 'poll not recorded: the shard lease term is over');
   else if (expected) logger.warn(context, 'poll failed; retrying with backoff');
   else logger.error({ ...context, kind: facts?.kind }, 'poll failed unexpectedly; retrying with backoff');
   queue.reinsert(task, now + delay);

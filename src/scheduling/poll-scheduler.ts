@@ -31,6 +31,11 @@ export interface PollSchedulerOptions {
   /** Called when a task leaves the schedule (it ended or was unscheduled), so a strategy can forget it. */
   forget?: (taskId: string) => void;
   /**
+   * Errors already reported elsewhere, logged here at debug only (a stale app's refused store writes,
+   * which its store announces once). Default: none.
+   */
+  isQuietError?: (error: unknown) => boolean;
+  /**
    * One poll of a task (the tracker implements it: fetch, store, fan out). It should return 'terminal' for
    * a task that has ended, including one the API no longer knows. Errors are handled here and never escape.
    * `release` hands the poll's slot to the next one while the poll finishes work that does not need the
@@ -84,6 +89,7 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
     poll: (taskId, signal, release) => options.poll(taskId, signal, release),
     nextDelay: options.nextDelay,
     forget: options.forget,
+    isQuietError: options.isQuietError,
     onSlotReleased: () => loop.soon(),
     onSettled: () => loop.pump(),
   };
