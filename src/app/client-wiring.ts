@@ -2,7 +2,7 @@ import type { Client } from 'discord.js';
 import { logClientEvents } from '../discord/client.js';
 import { createCommandHandlers } from '../discord/commands/index.js';
 import { listenForInteractions } from '../discord/interactions.js';
-import { countDiscordRest } from '../ops/discord-metrics.js';
+import { countDiscordRest } from '../discord/rest-metrics.js';
 import type { Logger } from '../ops/logger.js';
 import type { ShardMetrics } from '../ops/metrics.js';
 import type { Clock } from '../scheduling/clock.js';

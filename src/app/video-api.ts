@@ -1,6 +1,6 @@
 import type { VideoSnapshot } from '../domain/video.js';
 import type { ShardMetrics } from '../ops/metrics.js';
-import { measureVideoApi } from '../ops/video-api-metrics.js';
+import { measureVideoApi } from '../video-api/measured.js';
 import type { BotConfig } from '../config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Clock } from '../scheduling/clock.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../src/ops/metrics.js';
-import { measureVideoApi } from '../../../src/ops/video-api-metrics.js';
+import { measureVideoApi } from '../../../src/video-api/measured.js';
 import { VideoApiError } from '../../../src/video-api/errors.js';
 import type { VideoApiClient } from '../../../src/video-api/client.js';
 import type { VideoSnapshot } from '../../../src/domain/video.js';

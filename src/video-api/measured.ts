@@ -1,6 +1,6 @@
-import type { VideoApiClient } from '../video-api/client.js';
-import { VideoApiError } from '../video-api/errors.js';
-import type { ShardMetrics } from './metrics.js';
+import type { VideoApiClient } from './client.js';
+import { VideoApiError } from './errors.js';
+import type { ShardMetrics } from '../ops/metrics.js';
 
 /** The outcome label of a failed request: the API error's kind, or `error` for anything else. */
 function failureOutcome(error: unknown): string {

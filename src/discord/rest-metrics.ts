@@ -1,7 +1,7 @@
 import { RESTEvents, type REST } from 'discord.js';
-import { safeRoute } from '../discord/errors.js';
-import type { Logger } from './logger.js';
-import type { ShardMetrics } from './metrics.js';
+import { safeRoute } from './errors.js';
+import type { Logger } from '../ops/logger.js';
+import type { ShardMetrics } from '../ops/metrics.js';
 
 /** Counts every Discord REST answer by route and status, and every wait for a rate limit. */
 export function countDiscordRest(
