@@ -4,8 +4,9 @@
  * ended; samples peak RSS and the store's size once `sampleAfter` have ended and again at the end.
  * Retention (RETENTION_DAYS, compressed) runs in the bot meanwhile: the store should stay flat.
  */
-import { stat } from 'node:fs/promises';
 import type { App } from '../src/app.js';
+import { realNow } from './time-warp.js';
+import { measureStore, unfinishedTasks, type StoreSize } from './soak-store.js';
 
 export interface SoakPlan {
   tasks: number;
@@ -16,13 +17,14 @@ export interface SoakPlan {
   userIds: string[];
   /** The SQLite file of the store. */
   storeFile: string;
+  /** Real seconds without a task ending after which the run is given up and the stuck tasks named. */
+  stallSeconds: number;
 }
 
-export interface SoakSample {
+export interface SoakSample extends StoreSize {
   ended: number;
   /** Peak RSS of the process so far. */
   peakRssBytes: number;
-  storeBytes: number;
   activeNow: number;
 }
 
@@ -33,34 +35,65 @@ export interface SoakFigures {
   refused: number;
 }
 
+/** What the driver reports while it runs (the parent logs it). */
+export interface SoakProgress {
+  ended: number;
+  active: number;
+  refused: number;
+  liveBytes: number;
+}
+
 /** Task ids of the soak: the parent gives the fake relay the same ones. */
 export const soakTaskId = (i: number) => `soak_${i.toString(36).padStart(6, '0')}`;
 
-async function storeBytes(file: string): Promise<number> {
-  let total = 0;
-  // SQLite in WAL mode keeps recent pages in the -wal file.
-  for (const suffix of ['', '-wal'])
-    total += await stat(file + suffix).then(
-      (s) => s.size,
-      () => 0,
-    );
-  return total;
-}
-
-function sample(ended: number, app: App, file: string): Promise<SoakSample> {
-  return storeBytes(file).then((bytes) => ({
+async function sample(ended: number, app: App, file: string): Promise<SoakSample> {
+  return {
     ended,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    storeBytes: bytes,
     activeNow: app.activeTasks(),
-  }));
+    ...(await measureStore(file)),
+  };
 }
 
-export async function runSoak(app: App, plan: SoakPlan): Promise<SoakFigures> {
+/** The started tasks whose channel subscription has not ended: what keeps the active set from emptying. */
+async function stuckTasks(app: App, plan: SoakPlan, started: number): Promise<string[]> {
+  const stuck: string[] = [];
+  for (let i = 0; i < started && stuck.length < 20; i++) {
+    const channel = plan.channels[i % plan.channels.length]!;
+    const subscription = await app.tracker.subscription(soakTaskId(i), channel.id);
+    if (subscription?.state === 'active') stuck.push(`${soakTaskId(i)} (${JSON.stringify(subscription)})`);
+  }
+  return stuck;
+}
+
+export async function runSoak(
+  app: App,
+  plan: SoakPlan,
+  progress: (report: SoakProgress) => void = () => {},
+): Promise<SoakFigures> {
   let started = 0;
   let refused = 0;
   let afterFirst: SoakSample | undefined;
   const ended = () => started - app.activeTasks();
+  let lastEnded = -1;
+  let lastProgressReal = realNow();
+  let lastReportReal = 0;
+  // Gives up when no task has ended for `stallSeconds` of real time, naming the tasks still active.
+  const watch = async () => {
+    const now = realNow();
+    if (ended() !== lastEnded) [lastEnded, lastProgressReal] = [ended(), now];
+    if (now - lastReportReal >= 10_000) {
+      lastReportReal = now;
+      const { liveBytes } = await measureStore(plan.storeFile);
+      progress({ ended: ended(), active: app.activeTasks(), refused, liveBytes });
+    }
+    if (now - lastProgressReal < plan.stallSeconds * 1000) return;
+    const stuck = await stuckTasks(app, plan, started);
+    const records = await unfinishedTasks(plan.storeFile, 5).catch((error: unknown) => [String(error)]);
+    throw new Error(
+      `soak stalled: ${ended()}/${started} ended, ${app.activeTasks()} active, none ended for ${plan.stallSeconds} s real; subscriptions still active: ${stuck.join('; ') || 'none'}; records not finished: ${records.join('; ') || 'none'}`,
+    );
+  };
   const trackOne = async (i: number) => {
     const channel = plan.channels[i % plan.channels.length]!;
     const result = await app.tracker.track({
@@ -86,10 +119,14 @@ export async function runSoak(app: App, plan: SoakPlan): Promise<SoakFigures> {
       );
     }
     if (!afterFirst && ended() >= plan.sampleAfter) afterFirst = await sample(ended(), app, plan.storeFile);
+    await watch();
     await new Promise((resolve) => setImmediate(resolve));
     if (room <= 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  while (app.activeTasks() > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  while (app.activeTasks() > 0) {
+    await watch();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   afterFirst ??= await sample(ended(), app, plan.storeFile);
   return { afterFirst, atEnd: await sample(ended(), app, plan.storeFile), refused };
 }
