@@ -36,7 +36,7 @@ export interface SoakResult {
   realSeconds: number;
   figures: SoakFigures;
   rssRatio: number;
-  /** Live store data (pages in use) at the end against the first sample: what retention bounds. */
+  /** Peak live store data (pages in use) over the run against up to the first sample: what retention bounds. */
   storeRatio: number;
   /** The SQLite file and WAL on disk, free pages included. */
   fileRatio: number;
@@ -99,7 +99,12 @@ export async function runSoakRow(spec: SoakSpec, built: BuiltChild, log: (line: 
   };
   const logFile = createWriteStream(join(dir, 'child.log'));
   const child = fork(built.entry, [], {
-    execArgv: [...NODE_FLAGS, '--import', built.preload],
+    execArgv: [
+      ...NODE_FLAGS,
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      built.preload,
+    ],
     env: { ...process.env, BENCH_CHILD: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -126,7 +131,7 @@ export async function runSoakRow(spec: SoakSpec, built: BuiltChild, log: (line: 
       realSeconds,
       figures,
       rssRatio: figures.atEnd.peakRssBytes / figures.afterFirst.peakRssBytes,
-      storeRatio: figures.atEnd.liveBytes / figures.afterFirst.liveBytes,
+      storeRatio: figures.atEnd.peakLiveBytes / figures.afterFirst.peakLiveBytes,
       fileRatio: figures.atEnd.fileBytes / figures.afterFirst.fileBytes,
       child: metrics,
     };
@@ -176,7 +181,7 @@ const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 export function soakTable(rows: readonly SoakResult[]): string {
   const lines = [
-    '| Soak | Tasks ended | First sample at | Retention | Real s | Peak RSS first / end (MB) | RSS ratio | Live store data first / end (MB) | Store ratio | File + WAL first / end (MB) | File ratio |',
+    '| Soak | Tasks ended | First sample at | Retention | Real s | Peak RSS first / end (MB) | RSS ratio | Peak live store data first / end (MB) | Store ratio | File + WAL first / end (MB) | File ratio |',
     '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
   ];
   for (const row of rows) {
@@ -189,7 +194,7 @@ export function soakTable(rows: readonly SoakResult[]): string {
       row.realSeconds.toFixed(0),
       `${mb(a.peakRssBytes)} / ${mb(e.peakRssBytes)}`,
       row.rssRatio.toFixed(2),
-      `${mb(a.liveBytes)} / ${mb(e.liveBytes)}`,
+      `${mb(a.peakLiveBytes)} / ${mb(e.peakLiveBytes)}`,
       row.storeRatio.toFixed(2),
       `${mb(a.fileBytes)} / ${mb(e.fileBytes)}`,
       row.fileRatio.toFixed(2),

@@ -23,6 +23,8 @@ export interface SoakPlan {
 
 export interface SoakSample extends StoreSize {
   ended: number;
+  /** The most live store data seen so far (measured every real second): sweeps make it saw-toothed. */
+  peakLiveBytes: number;
   /** Peak RSS of the process so far. */
   peakRssBytes: number;
   activeNow: number;
@@ -46,12 +48,14 @@ export interface SoakProgress {
 /** Task ids of the soak: the parent gives the fake relay the same ones. */
 export const soakTaskId = (i: number) => `soak_${i.toString(36).padStart(6, '0')}`;
 
-async function sample(ended: number, app: App, file: string): Promise<SoakSample> {
+async function sample(ended: number, app: App, file: string, peakLive: number): Promise<SoakSample> {
+  const store = await measureStore(file);
   return {
     ended,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     activeNow: app.activeTasks(),
-    ...(await measureStore(file)),
+    ...store,
+    peakLiveBytes: Math.max(peakLive, store.liveBytes),
   };
 }
 
@@ -78,14 +82,21 @@ export async function runSoak(
   let lastEnded = -1;
   let lastProgressReal = realNow();
   let lastReportReal = 0;
+  let lastMeasureReal = 0;
+  let peakLive = 0;
+  let liveNow = 0;
   // Gives up when no task has ended for `stallSeconds` of real time, naming the tasks still active.
   const watch = async () => {
     const now = realNow();
     if (ended() !== lastEnded) [lastEnded, lastProgressReal] = [ended(), now];
+    if (now - lastMeasureReal >= 1_000) {
+      lastMeasureReal = now;
+      liveNow = (await measureStore(plan.storeFile)).liveBytes;
+      peakLive = Math.max(peakLive, liveNow);
+    }
     if (now - lastReportReal >= 10_000) {
       lastReportReal = now;
-      const { liveBytes } = await measureStore(plan.storeFile);
-      progress({ ended: ended(), active: app.activeTasks(), refused, liveBytes });
+      progress({ ended: ended(), active: app.activeTasks(), refused, liveBytes: liveNow });
     }
     if (now - lastProgressReal < plan.stallSeconds * 1000) return;
     const stuck = await stuckTasks(app, plan, started);
@@ -118,7 +129,8 @@ export async function runSoak(
         Array.from({ length: batch }, (_, k) => trackOne(first + k).catch(() => void (refused += 1))),
       );
     }
-    if (!afterFirst && ended() >= plan.sampleAfter) afterFirst = await sample(ended(), app, plan.storeFile);
+    if (!afterFirst && ended() >= plan.sampleAfter)
+      afterFirst = await sample(ended(), app, plan.storeFile, peakLive);
     await watch();
     await new Promise((resolve) => setImmediate(resolve));
     if (room <= 0) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -127,6 +139,6 @@ export async function runSoak(
     await watch();
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  afterFirst ??= await sample(ended(), app, plan.storeFile);
-  return { afterFirst, atEnd: await sample(ended(), app, plan.storeFile), refused };
+  afterFirst ??= await sample(ended(), app, plan.storeFile, peakLive);
+  return { afterFirst, atEnd: await sample(ended(), app, plan.storeFile, peakLive), refused };
 }
