@@ -70,23 +70,28 @@ async function stuckTasks(app: App, plan: SoakPlan, started: number): Promise<st
   return stuck;
 }
 
-export async function runSoak(
-  app: App,
-  plan: SoakPlan,
-  progress: (report: SoakProgress) => void = () => {},
-): Promise<SoakFigures> {
-  let started = 0;
-  let refused = 0;
-  let afterFirst: SoakSample | undefined;
-  const ended = () => started - app.activeTasks();
+interface Counters {
+  started: number;
+  refused: number;
+  /** Tasks whose track() has not returned yet. */
+  tracking: Set<string>;
+}
+
+/**
+ * Runs on a timer of its own, so that a track() that never returns is caught too: measures the store
+ * every real second, reports every 10 s, and gives up when no task has ended for `stallSeconds` of real
+ * time, naming what it waits on.
+ */
+function createWatchdog(app: App, plan: SoakPlan, counters: Counters, progress: (p: SoakProgress) => void) {
+  // A task still in track() is not ended (it may or may not be scheduled yet): at worst undercounted.
+  const ended = () => Math.max(0, counters.started - app.activeTasks() - counters.tracking.size);
   let lastEnded = -1;
   let lastProgressReal = realNow();
-  let lastReportReal = 0;
-  let lastMeasureReal = 0;
-  let peakLive = 0;
-  let liveNow = 0;
-  // Gives up when no task has ended for `stallSeconds` of real time, naming the tasks still active.
-  const watch = async () => {
+  let [lastReportReal, lastMeasureReal, peakLive, liveNow] = [0, 0, 0, 0];
+  let busy = false;
+  let fail: (error: Error) => void = () => {};
+  const stalled = new Promise<never>((_resolve, reject) => (fail = reject));
+  const check = async () => {
     const now = realNow();
     if (ended() !== lastEnded) [lastEnded, lastProgressReal] = [ended(), now];
     if (now - lastMeasureReal >= 1_000) {
@@ -96,19 +101,47 @@ export async function runSoak(
     }
     if (now - lastReportReal >= 10_000) {
       lastReportReal = now;
-      progress({ ended: ended(), active: app.activeTasks(), refused, liveBytes: liveNow });
+      progress({ ended: ended(), active: app.activeTasks(), refused: counters.refused, liveBytes: liveNow });
     }
     if (now - lastProgressReal < plan.stallSeconds * 1000) return;
-    const stuck = await stuckTasks(app, plan, started);
+    const stuck = await stuckTasks(app, plan, counters.started);
     const records = await unfinishedTasks(plan.storeFile, 5).catch((error: unknown) => [String(error)]);
-    throw new Error(
-      `soak stalled: ${ended()}/${started} ended, ${app.activeTasks()} active, none ended for ${plan.stallSeconds} s real; subscriptions still active: ${stuck.join('; ') || 'none'}; records not finished: ${records.join('; ') || 'none'}`,
+    const pending = [...counters.tracking].slice(0, 20);
+    fail(
+      new Error(
+        `soak stalled: ${ended()}/${counters.started} ended, ${app.activeTasks()} active, none ended for ${plan.stallSeconds} s real; track() not returned: ${pending.join(', ') || 'none'}; subscriptions still active: ${stuck.join('; ') || 'none'}; records not finished: ${records.join('; ') || 'none'}`,
+      ),
     );
   };
+  // Simulated ms (the child runs on warped time): a few real ms at any factor the bench uses.
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void check().finally(() => (busy = false));
+  }, 100);
+  return {
+    stalled,
+    ended,
+    peakLive: () => peakLive,
+    stop: () => clearInterval(timer),
+  };
+}
+
+export async function runSoak(
+  app: App,
+  plan: SoakPlan,
+  progress: (report: SoakProgress) => void = () => {},
+): Promise<SoakFigures> {
+  const counters: Counters = { started: 0, refused: 0, tracking: new Set() };
+  const watchdog = createWatchdog(app, plan, counters, progress);
+  const { ended } = watchdog;
+  let afterFirst: SoakSample | undefined;
   const trackOne = async (i: number) => {
     const channel = plan.channels[i % plan.channels.length]!;
+    const taskId = soakTaskId(i);
+    counters.tracking.add(taskId);
     const result = await app.tracker.track({
-      taskId: soakTaskId(i),
+      taskId,
       channelId: channel.id,
       guildId: channel.guildId,
       requesterId: plan.userIds[i % plan.userIds.length]!,
@@ -117,28 +150,35 @@ export async function runSoak(
       uploadLimitBytes: 10 * 1024 * 1024,
       notify: false,
     });
-    if (result.kind !== 'tracked') refused += 1;
+    counters.tracking.delete(taskId);
+    if (result.kind !== 'tracked') counters.refused += 1;
   };
-  while (started < plan.tasks) {
-    const room = plan.concurrency - app.activeTasks();
-    if (room > 0) {
-      const batch = Math.min(room, plan.tasks - started, 50);
-      const first = started;
-      started += batch;
-      await Promise.all(
-        Array.from({ length: batch }, (_, k) => trackOne(first + k).catch(() => void (refused += 1))),
-      );
+  const drive = async () => {
+    while (counters.started < plan.tasks) {
+      // Tasks in track() may not be scheduled yet: counted too, so that at most `concurrency` run.
+      const room = plan.concurrency - app.activeTasks() - counters.tracking.size;
+      const batch = Math.min(room, plan.tasks - counters.started, 50);
+      for (let k = 0; k < batch; k++) {
+        const i = counters.started++;
+        void trackOne(i).catch(() => {
+          counters.tracking.delete(soakTaskId(i));
+          counters.refused += 1;
+        });
+      }
+      if (!afterFirst && ended() >= plan.sampleAfter)
+        afterFirst = await sample(ended(), app, plan.storeFile, watchdog.peakLive());
+      await new Promise((resolve) => setImmediate(resolve));
+      if (batch <= 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (!afterFirst && ended() >= plan.sampleAfter)
-      afterFirst = await sample(ended(), app, plan.storeFile, peakLive);
-    await watch();
-    await new Promise((resolve) => setImmediate(resolve));
-    if (room <= 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (counters.tracking.size > 0 || app.activeTasks() > 0)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+  };
+  try {
+    await Promise.race([drive(), watchdog.stalled]);
+  } finally {
+    watchdog.stop();
   }
-  while (app.activeTasks() > 0) {
-    await watch();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  afterFirst ??= await sample(ended(), app, plan.storeFile, peakLive);
-  return { afterFirst, atEnd: await sample(ended(), app, plan.storeFile, peakLive), refused };
+  afterFirst ??= await sample(ended(), app, plan.storeFile, watchdog.peakLive());
+  const atEnd = await sample(ended(), app, plan.storeFile, watchdog.peakLive());
+  return { afterFirst, atEnd, refused: counters.refused };
 }
