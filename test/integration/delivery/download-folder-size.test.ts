@@ -3,6 +3,7 @@
  * the file it just wrote, and the callers share scans instead of each statting every file (with hundreds
  * of deliveries at once, that scan cost more CPU than the deliveries themselves; docs/performance.md#soak).
  */
+import type * as FsPromises from 'node:fs/promises';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { createFolderSize } from '../../../src/delivery/download-dir.js';
 
 const stats = vi.hoisted(() => ({ count: 0 }));
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const real = await importOriginal<typeof FsPromises>();
   const stat = ((...args: Parameters<typeof real.stat>) => {
     stats.count += 1;
     return real.stat(...args);
