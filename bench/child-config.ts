@@ -1,4 +1,4 @@
-import type { SoakFigures, SoakPlan } from './soak.js';
+import type { SoakFigures, SoakPlan, SoakProgress } from './soak.js';
 
 /** What the bench tells a tracker's child process (as JSON in BENCH_CHILD), and what it answers. */
 
@@ -40,6 +40,7 @@ export type ChildMessage =
   | { type: 'loaded' }
   | { type: 'started' }
   | { type: 'soak'; figures: SoakFigures }
+  | { type: 'soak-progress'; progress: SoakProgress }
   | { type: 'metrics'; metrics: ChildMetrics }
   | { type: 'failed'; error: string };
 

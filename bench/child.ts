@@ -44,7 +44,7 @@ async function prepare(): Promise<() => Promise<Running>> {
       await app.start();
       const soak = config.soak;
       if (soak) {
-        void runSoak(app, soak).then(
+        void runSoak(app, soak, (progress) => send({ type: 'soak-progress', progress })).then(
           (figures) => send({ type: 'soak', figures }),
           (error: unknown) => send({ type: 'failed', error: String(error) }),
         );

@@ -36,7 +36,10 @@ export interface SoakResult {
   realSeconds: number;
   figures: SoakFigures;
   rssRatio: number;
+  /** Peak live store data (pages in use) over the run against up to the first sample: what retention bounds. */
   storeRatio: number;
+  /** The SQLite file and WAL on disk, free pages included. */
+  fileRatio: number;
   child: ChildMetrics;
 }
 
@@ -91,17 +94,26 @@ export async function runSoakRow(spec: SoakSpec, built: BuiltChild, log: (line: 
       channels,
       userIds: users.map((user) => user.id),
       storeFile,
+      stallSeconds: 60,
     },
   };
   const logFile = createWriteStream(join(dir, 'child.log'));
   const child = fork(built.entry, [], {
-    execArgv: [...NODE_FLAGS, '--import', built.preload],
+    execArgv: [
+      ...NODE_FLAGS,
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      built.preload,
+    ],
     env: { ...process.env, BENCH_CHILD: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   child.stdout?.pipe(logFile);
   child.stderr?.pipe(logFile);
-  const next = messagesOf(child, dir);
+  const next = messagesOf(child, dir, (m) => {
+    const p = m.progress;
+    log(`  ${p.ended} ended, ${p.active} active, ${p.refused} refused, store live ${mb(p.liveBytes)} MB`);
+  });
   try {
     await next('loaded');
     const originReal = realNow();
@@ -119,7 +131,8 @@ export async function runSoakRow(spec: SoakSpec, built: BuiltChild, log: (line: 
       realSeconds,
       figures,
       rssRatio: figures.atEnd.peakRssBytes / figures.afterFirst.peakRssBytes,
-      storeRatio: figures.atEnd.storeBytes / figures.afterFirst.storeBytes,
+      storeRatio: figures.atEnd.peakLiveBytes / figures.afterFirst.peakLiveBytes,
+      fileRatio: figures.atEnd.fileBytes / figures.afterFirst.fileBytes,
       child: metrics,
     };
     log(`  ours: ${figures.atEnd.ended}/${spec.tasks} ended in ${realSeconds.toFixed(0)} s real`);
@@ -134,12 +147,17 @@ export async function runSoakRow(spec: SoakSpec, built: BuiltChild, log: (line: 
 }
 
 /** Waits for the child's messages by type; a failure or an early exit rejects. */
-function messagesOf(child: ReturnType<typeof fork>, dir: string) {
+function messagesOf(
+  child: ReturnType<typeof fork>,
+  dir: string,
+  onProgress: (message: Extract<ChildMessage, { type: 'soak-progress' }>) => void,
+) {
   const messages: ChildMessage[] = [];
   const waiters: (() => void)[] = [];
   let exited = false;
   const wake = () => waiters.splice(0).forEach((w) => w());
   child.on('message', (message: ChildMessage) => {
+    if (message.type === 'soak-progress') return onProgress(message);
     messages.push(message);
     wake();
   });
@@ -163,14 +181,25 @@ const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
 export function soakTable(rows: readonly SoakResult[]): string {
   const lines = [
-    '| Soak | Tasks ended | Retention | Real s | Peak RSS at first sample / at end (MB) | RSS ratio | Store at first sample / at end (MB) | Store ratio |',
-    '| --- | --: | --: | --: | --: | --: | --: | --: |',
+    '| Soak | Tasks ended | First sample at | Retention | Real s | Peak RSS first / end (MB) | RSS ratio | Peak live store data first / end (MB) | Store ratio | File + WAL first / end (MB) | File ratio |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
   ];
   for (const row of rows) {
-    const { afterFirst, atEnd } = row.figures;
-    lines.push(
-      `| ${row.workload} | ${atEnd.ended} | ${(row.retentionDays * 86_400).toFixed(0)} s sim | ${row.realSeconds.toFixed(0)} | ${mb(afterFirst.peakRssBytes)} / ${mb(atEnd.peakRssBytes)} | ${row.rssRatio.toFixed(2)} | ${mb(afterFirst.storeBytes)} / ${mb(atEnd.storeBytes)} | ${row.storeRatio.toFixed(2)} |`,
-    );
+    const { afterFirst: a, atEnd: e } = row.figures;
+    const cells = [
+      row.workload,
+      e.ended,
+      a.ended,
+      `${(row.retentionDays * 86_400).toFixed(0)} s sim`,
+      row.realSeconds.toFixed(0),
+      `${mb(a.peakRssBytes)} / ${mb(e.peakRssBytes)}`,
+      row.rssRatio.toFixed(2),
+      `${mb(a.peakLiveBytes)} / ${mb(e.peakLiveBytes)}`,
+      row.storeRatio.toFixed(2),
+      `${mb(a.fileBytes)} / ${mb(e.fileBytes)}`,
+      row.fileRatio.toFixed(2),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }

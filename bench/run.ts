@@ -5,6 +5,7 @@
  *
  *   npm run bench                      every row (about 12 minutes on 2 cores)
  *   npm run bench -- --only burst-1000 some rows, by name (`--only soak-50000`: the soak row alone)
+ *   npm run bench -- --only soak-50000 --soak-tasks 10000   the soak row with fewer tasks
  *   npm run bench -- --quick           a small smoke run of the plumbing (under a minute)
  *   npm run bench -- --out <dir>       write the results elsewhere
  *   npm run bench -- --chart-only      redraw chart.svg from latest.json
@@ -59,6 +60,11 @@ const QUICK: readonly (WorkloadSpec | SoakSpec)[] = [
   { ...SOAK, name: 'soak-2000', tasks: 2_000, channels: 50, retentionDays: 0.0005, sampleAfter: 500 },
 ];
 
+/** A soak row cut down for investigating (`--soak-tasks 10000`): the first sample after half at most. */
+function resizeSoak(spec: SoakSpec, tasks: number): SoakSpec {
+  return { ...spec, tasks, sampleAfter: Math.min(spec.sampleAfter, Math.floor(tasks / 2)) };
+}
+
 function machine(): Machine {
   return {
     cpus: cpus().length,
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'chart-only': { type: 'boolean', default: false },
       'ours-only': { type: 'boolean', default: false },
+      'soak-tasks': { type: 'string' },
     },
   });
   if (values['chart-only']) {
@@ -90,7 +97,10 @@ async function main(): Promise<void> {
     return;
   }
   const only = values.only?.split(',').map((name) => name.trim());
-  const specs = (values.quick ? QUICK : FULL).filter((spec) => !only || only.includes(spec.name));
+  const soakTasks = values['soak-tasks'] ? Number(values['soak-tasks']) : undefined;
+  const specs = (values.quick ? QUICK : FULL)
+    .filter((spec) => !only || only.includes(spec.name))
+    .map((spec) => (spec.kind === 'soak' && soakTasks ? resizeSoak(spec, soakTasks) : spec));
   if (specs.length === 0) throw new Error(`No row named ${values.only ?? ''}`);
   // A quick or partial run never overwrites the committed results.
   const partial = values.quick || values['ours-only'] || specs.every((spec) => spec.kind === 'soak');

@@ -3,6 +3,7 @@ import type { Clock } from '../scheduling/clock.js';
 import type { TaskRecord, TrackingStore } from '../store/index.js';
 import type { VideoApiClient } from '../video-api/client.js';
 import type { NotReadyBackoff } from '../video-api/content-readiness.js';
+import { createFolderSize } from './download-dir.js';
 import { executeDelivery, markFinished, markStarted, withoutKeptDownload } from './executor.js';
 import type { DmClaims } from './dm-claims.js';
 import { planDelivery } from './plan.js';
@@ -45,7 +46,10 @@ export interface Delivery {
   abandon?(task: TaskRecord): Promise<void>;
 }
 
-export function createDelivery(options: DeliveryOptions): Delivery {
+export function createDelivery(given: DeliveryOptions): Delivery {
+  const { downloadDirectory: directory } = given;
+  // One measurer per shard's delivery: concurrent downloads share its scans of the folder.
+  const options = { ...given, downloadFolderSize: directory ? createFolderSize(directory) : undefined };
   const { store, publisher } = options;
   const abandon = async (task: TaskRecord) => {
     if (task.delivery?.download?.file === undefined) return;

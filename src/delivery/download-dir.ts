@@ -63,12 +63,43 @@ export async function removeKeptDownload(
     await rm(path, { force: true });
 }
 
+/** The total size of the downloads in a folder now. */
+export type FolderSize = () => Promise<number>;
+
+/**
+ * Measures the folder one scan at a time: callers arriving during a scan share the next one, which
+ * begins after their call and so counts the file each just wrote. A scan per download stats every kept
+ * file, which with hundreds of deliveries at once cost more CPU than the deliveries themselves.
+ */
+export function createFolderSize(directory: string): FolderSize {
+  let running: Promise<number> | undefined;
+  let next: Promise<number> | undefined;
+  const scan = () => {
+    running = downloadsIn(directory)
+      .then((files) => files.reduce((total, file) => total + file.size, 0))
+      .finally(() => (running = undefined));
+    return running;
+  };
+  return () => {
+    if (!running) return scan();
+    next ??= running
+      .catch(() => 0)
+      .then(() => {
+        next = undefined;
+        return scan();
+      });
+    return next;
+  };
+}
+
 /** Whether the folder, with a finished download already in it, is within `maxBytes`, so the file may stay. */
-export async function mayKeepDownloads(directory: string, maxBytes: number): Promise<boolean> {
+export async function mayKeepDownloads(
+  directory: string,
+  maxBytes: number,
+  folderSize: FolderSize = createFolderSize(directory),
+): Promise<boolean> {
   if (maxBytes <= 0) return false;
-  let total = 0;
-  for (const { size } of await downloadsIn(directory)) total += size;
-  return total <= maxBytes;
+  return (await folderSize()) <= maxBytes;
 }
 
 /**

@@ -5,7 +5,13 @@ import type { TaskRecord, TrackingStore } from '../store/index.js';
 import type { DownloadResult, VideoApiClient } from '../video-api/client.js';
 import { VideoApiError } from '../video-api/errors.js';
 import type { NotReadyBackoff } from '../video-api/content-readiness.js';
-import { isDownloadIn, keptDownload, mayKeepDownloads, removeKeptDownload } from './download-dir.js';
+import {
+  isDownloadIn,
+  keptDownload,
+  mayKeepDownloads,
+  removeKeptDownload,
+  type FolderSize,
+} from './download-dir.js';
 import {
   DEFAULT_NOT_READY_BACKOFF,
   downloadDue,
@@ -27,6 +33,8 @@ export interface VideoDownloadDeps {
    * bytes (download-dir.ts); default 0, none kept. Needs `downloadDirectory`.
    */
   keepDownloadsMaxBytes?: number | undefined;
+  /** Measures `downloadDirectory`, shared by the deliveries of a shard (download-dir.ts). */
+  downloadFolderSize?: FolderSize | undefined;
   /** How often, and how long, to try again for a file the API does not have yet or could not send (video-wait.ts). */
   notReadyBackoff?: NotReadyBackoff | undefined;
 }
@@ -97,7 +105,10 @@ async function recordOf(
   if (typeof video !== 'object' || video.kind !== 'file' || directory === undefined)
     return { record, keep: false };
   // Only a file in the folder is kept: that is where the next try and the sweep look for it.
-  if (!isDownloadIn(directory, video.path) || !(await mayKeepDownloads(directory, maxBytes)))
+  if (
+    !isDownloadIn(directory, video.path) ||
+    !(await mayKeepDownloads(directory, maxBytes, deps.downloadFolderSize))
+  )
     return { record, keep: false };
   const file = { path: video.path, contentType: video.contentType, publicUrl: video.publicUrl };
   return { record: { ...record, file }, keep: true };

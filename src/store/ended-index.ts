@@ -19,8 +19,8 @@ export interface EndedIndex {
   /** Bucket starts before `cutoffMs`, oldest first. */
   bucketsBefore(cutoffMs: number): Promise<number[]>;
   members(start: number): Promise<string[]>;
-  /** Takes a task (if given) out of a bucket, and the bucket out of the list once empty. */
-  unlist(start: number, taskId?: string): Promise<void>;
+  /** Takes tasks (if any) out of a bucket, and the bucket out of the list once empty. */
+  unlist(start: number, taskIds?: readonly string[]): Promise<void>;
   /** Lists the ended tasks of a store written before this index existed; once per store. */
   listOlderOnce(): Promise<void>;
 }
@@ -56,10 +56,10 @@ export function createEndedIndex(deps: {
       return starts.filter((start) => Number.isFinite(start) && start < cutoffMs).sort((a, b) => a - b);
     },
     members: (start) => indexes.members(storeKeys.endedBucket(start)),
-    async unlist(start, taskId) {
+    async unlist(start, taskIds = []) {
       const key = storeKeys.endedBucket(start);
       await underBucket(start, async () => {
-        if (taskId !== undefined) await indexes.remove(key, taskId);
+        await indexes.removeMany(key, taskIds);
         if ((await indexes.members(key)).length === 0) {
           await indexes.remove(storeKeys.endedBuckets, String(start));
         }

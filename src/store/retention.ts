@@ -16,6 +16,8 @@ import type { PruneCounts, PruneOptions } from './store-port.js';
  */
 
 const DEFAULT_LIMIT = 500;
+/** Tasks pruned at once. */
+const PRUNE_CHUNK = 50;
 
 interface RetentionDeps {
   backend: KeyValueBackend;
@@ -68,16 +70,24 @@ export function createRetention(deps: RetentionDeps) {
     await ended.listOlderOnce();
     let budget = limit;
     for (const start of await ended.bucketsBefore(cutoffMs)) {
-      for (const taskId of await ended.members(start)) {
+      const members = await ended.members(start);
+      // Tasks of a chunk are pruned together, so their writes share SQLite statements and index writes;
+      // one after another, a sweep fell behind tasks ending at a few per second.
+      for (let at = 0; at < members.length;) {
         if (budget <= 0) return { ...counts, more: true };
-        const outcome = await guard(taskId, () => pruneTask(taskId, cutoffMs));
-        if (outcome.kind === 'kept') continue;
-        budget -= 1;
-        if (outcome.kind === 'pruned') {
+        const chunk = members.slice(at, at + Math.min(budget, PRUNE_CHUNK));
+        at += chunk.length;
+        const outcomes = await Promise.all(
+          chunk.map((taskId) => guard(taskId, () => pruneTask(taskId, cutoffMs))),
+        );
+        const done = chunk.filter((_taskId, i) => outcomes[i]!.kind !== 'kept');
+        budget -= done.length;
+        for (const outcome of outcomes) {
+          if (outcome.kind !== 'pruned') continue;
           counts.tasks += 1;
           counts.subscriptions += outcome.subscriptions;
         }
-        await ended.unlist(start, taskId);
+        await ended.unlist(start, done);
       }
       await ended.unlist(start);
     }

@@ -39,7 +39,9 @@ export function createCounters(now: () => number, logLimit = 100_000) {
       while (lastSecond.length > 0 && lastSecond[0]! <= entry.at - 1000) lastSecond.shift();
       peakPerSecond = Math.max(peakPerSecond, lastSecond.length);
       log.push(entry);
-      if (log.length > logLimit) log = log.slice(-logLimit);
+      // Trimmed by half a limit at a time: a copy of the whole log on every request past the limit made
+      // this process the bottleneck of long runs (the soak row, docs/performance.md#soak).
+      if (log.length > logLimit * 1.5) log = log.slice(-logLimit);
     },
     recordUnknownRoute(method: string, path: string) {
       unknownRoutes.push({ method, path, at: now() });
@@ -65,7 +67,7 @@ export function createCounters(now: () => number, logLimit = 100_000) {
     /** The most API requests seen within any one second. */
     peakRequestsPerSecond: () => peakPerSecond,
     /** Every answered request, oldest first (the last 100,000). */
-    log: (): readonly RequestLogEntry[] => log,
+    log: (): readonly RequestLogEntry[] => (log.length > logLimit ? log.slice(-logLimit) : log),
     reset() {
       byRoute = new Map();
       rateLimited = { user: 0, global: 0, shared: 0 };

@@ -104,4 +104,31 @@ export function retentionCases(fresh: () => Promise<TrackingStore>): void {
     expect(rounds.reduce((a, b) => a + b)).toBe(7);
     expect((await store.getTasks(ids)).size).toBe(0);
   });
+
+  it('retention prunes the tasks of a sweep together, so that it keeps up with tasks ending fast', async () => {
+    const store = await fresh();
+    const ids = Array.from({ length: 120 }, (_, i) => `many_${i}`);
+    await Promise.all(ids.map((id) => store.putTask(ended(id, longAgo))));
+    let inFlight = 0;
+    let most = 0;
+    // The guard runs each task's pruning (the tracker passes its task lock): count how many overlap.
+    const guard = async <T>(_taskId: string, work: () => Promise<T>) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await work();
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    expect((await store.pruneEnded(cutoff, { guard })).tasks).toBe(120);
+    // One at a time, each task's writes waited on the one before: the soak's sweeps fell behind.
+    expect(most).toBeGreaterThan(10);
+    expect((await store.getTasks(ids)).size).toBe(0);
+    expect(await store.pruneEnded(cutoff)).toEqual({
+      tasks: 0,
+      subscriptions: 0,
+      quarantined: 0,
+      more: false,
+    });
+  });
 }
