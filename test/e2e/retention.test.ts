@@ -90,7 +90,8 @@ describe('retention in the running bot', () => {
     await clock.advance(DAY);
     const swept = () => stack.logs.some((line) => line.includes('retention: removed'));
     await advanceUntil(clock, 10 * 60_000, swept, 'a retention sweep that removes something');
-    await stack.stopBot();
+    // Shutdown waits on the bot's clock (its grace, paced writes): keep it moving meanwhile.
+    await whileAdvancing(clock, stack.stopBot(), 'the bot to stop');
 
     const line = JSON.parse(stack.logs.find((l) => l.includes('retention: removed'))!) as Record<
       string,
@@ -116,5 +117,6 @@ describe('retention in the running bot', () => {
       'the answer to /sora status',
     );
     expect(embedText(status)).toMatch(/Completed/);
+    await whileAdvancing(clock, stack.stopBot(), 'the bot to stop');
   });
 });
