@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from '@keyv/redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { holderPrefix, termValue } from '../../../src/cluster/holder-id.js';
 import { createLeaseRedis } from '../../../src/cluster/redis-lease.js';
@@ -14,7 +13,13 @@ import {
 import { createTrackingStore, FencedOutError, StoreUnavailableError } from '../../../src/store/index.js';
 import { createManualClock, type ManualClock } from '../../../testkit/clock/manual-clock.js';
 import { describeStoreContract } from '../store/contract.js';
-import { collectingLogger, sampleSubscription, sampleTask, waitFor } from '../store/support.js';
+import {
+  collectingLogger,
+  sampleSubscription,
+  sampleTask,
+  waitFor,
+  withRedisAdmin,
+} from '../store/support.js';
 
 /**
  * Lease fencing of store writes against a real Redis (docs/scaling.md#leases): a store built for one
@@ -35,16 +40,8 @@ function freshNamespace(): string {
   return namespace;
 }
 
-async function withAdmin<T>(work: (admin: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-  const admin = createClient({ url: REDIS_URL ?? '' });
-  admin.on('error', () => undefined);
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.quit();
-  }
-}
+const withAdmin = <T>(work: Parameters<typeof withRedisAdmin<T>>[1]): Promise<T> =>
+  withRedisAdmin(REDIS_URL ?? '', work);
 
 afterAll(async () => {
   if (!REDIS_URL || namespaces.length === 0) return;

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from '@keyv/redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTcpRelay } from '../../../testkit/net/net.js';
 import { createTrackingStore, StoreUnavailableError } from '../../../src/store/index.js';
 import { describeStoreContract } from './contract.js';
-import { collectingLogger, sampleTask, unusedPort, waitFor } from './support.js';
+import { collectingLogger, sampleTask, unusedPort, waitFor, withRedisAdmin } from './support.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 if (!REDIS_URL)
@@ -18,16 +17,8 @@ function freshNamespace(): string {
   return namespace;
 }
 
-async function withAdmin<T>(work: (admin: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-  const admin = createClient({ url: REDIS_URL ?? '' });
-  admin.on('error', () => undefined);
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.quit();
-  }
-}
+const withAdmin = <T>(work: Parameters<typeof withRedisAdmin<T>>[1]): Promise<T> =>
+  withRedisAdmin(REDIS_URL ?? '', work);
 
 afterAll(async () => {
   if (namespaces.length === 0) return;

@@ -1,3 +1,4 @@
+import { createClient } from '@keyv/redis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -105,4 +106,19 @@ export function sampleSubscription(
     state: 'active',
     ...overrides,
   };
+}
+
+/** A plain client of the test's own on `url` for the duration of `work` (to read or clear keys). */
+export async function withRedisAdmin<T>(
+  url: string,
+  work: (admin: ReturnType<typeof createClient>) => Promise<T>,
+): Promise<T> {
+  const admin = createClient({ url });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.quit();
+  }
 }
